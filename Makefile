@@ -1,0 +1,125 @@
+# sockgrade: the front door.
+#   make grade        grade every lab that has specs/<lab>.yaml and submissions/<lab>/
+#   make selfcheck    SUBMISSION=<folder>: a student's check of one submission
+#   make test         unit tests (Check) and end-to-end tests on the samples
+#   make coverage     the harness's own coverage, as HTML, in reports/coverage/
+# Every variable the project reads is listed in README.md.
+
+SPEC ?=
+SUBMISSIONS ?=
+SUBMISSION ?=
+LAB ?=
+REPORTS ?= reports
+ONLY ?=
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FORCE ?= 0
+VERBOSE ?= 0
+SEED ?=
+TIME_SCALE ?=
+WERROR ?= 0
+
+CC ?= cc
+BUILD ?= build
+PKGS := libyaml-dev check lcov pkg-config
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
+	-Wno-format-truncation
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP
+YAML_CFLAGS = $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+VARIANT_CFLAGS ?=
+VARIANT_LDFLAGS ?=
+
+LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
+TEST_SRCS := $(wildcard harness/tests/check_*.c)
+OBJS := $(LIB_SRCS:harness/%.c=$(BUILD)/%.o)
+TEST_OBJS := $(TEST_SRCS:harness/tests/%.c=$(BUILD)/tests/%.o)
+BIN := $(BUILD)/sockgrade
+TEST_BIN := $(BUILD)/check_sockgrade
+
+ALL_SPECS := $(wildcard specs/*.yaml)
+GRADABLE := $(foreach s,$(ALL_SPECS),$(if $(wildcard submissions/$(basename $(notdir $(s)))/.),$(s)))
+
+RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
+	$(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) $(if $(filter 1,$(VERBOSE)),--verbose) \
+	$(if $(ONLY),--only '$(ONLY)')
+
+.PHONY: all grade selfcheck test unit e2e coverage deps clean check-specs
+.DEFAULT_GOAL := all
+
+all: deps $(BIN)
+
+# ---- dependencies: install as root, else say what to run ----
+deps:
+	@./harness/deps.sh $(PKGS)
+
+# ---- the harness ----
+$(BUILD)/%.o: harness/%.c | $(BUILD)
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(CHECK_CFLAGS) -Iharness -c $< -o $@
+
+$(BUILD):
+	@mkdir -p $(BUILD)
+
+$(BIN): $(OBJS) $(BUILD)/main.o
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS)
+
+$(TEST_BIN): $(OBJS) $(TEST_OBJS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(CHECK_LIBS)
+
+-include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/main.d
+
+# ---- grading ----
+grade: all
+ifneq ($(SPEC),)
+	$(BIN) grade $(RUN_FLAGS) $(if $(SUBMISSIONS),--submissions '$(SUBMISSIONS)') '$(SPEC)'
+else
+	@test -n "$(GRADABLE)" || { echo "sockgrade: no lab has both specs/<lab>.yaml and submissions/<lab>/"; exit 2; }
+	$(BIN) grade $(RUN_FLAGS) $(if $(SUBMISSIONS),--submissions-root '$(SUBMISSIONS)') $(GRADABLE)
+endif
+
+SELF_LAB = $(or $(LAB),$(notdir $(patsubst %/,%,$(dir $(abspath $(SUBMISSION))))))
+selfcheck: all
+	@test -n "$(SUBMISSION)" || { echo "sockgrade: say which folder to check: make selfcheck SUBMISSION=<folder>"; exit 2; }
+	@test -f "specs/$(SELF_LAB).yaml" || { echo "sockgrade: no spec 'specs/$(SELF_LAB).yaml' (the lab is taken from the folder's parent; give LAB=<lab>)"; exit 2; }
+	$(BIN) selfcheck $(RUN_FLAGS) 'specs/$(SELF_LAB).yaml' '$(SUBMISSION)'
+
+check-specs: all
+	$(BIN) check $(ALL_SPECS)
+
+# ---- tests ----
+test: all $(TEST_BIN)
+	@$(MAKE) --no-print-directory unit e2e
+
+unit: $(TEST_BIN)
+	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
+
+e2e: $(BIN)
+	./harness/tests/e2e.sh $(BIN)
+
+# Coverage of the harness itself: a separate build folder, never mixed objects.
+coverage: deps
+	@rm -rf $(BUILD)-cov/*.gcda $(BUILD)-cov/tests/*.gcda
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-cov VARIANT_CFLAGS="--coverage -O0" \
+		VARIANT_LDFLAGS="--coverage" $(BUILD)-cov/sockgrade $(BUILD)-cov/check_sockgrade
+	-CK_DEFAULT_TIMEOUT=60 $(BUILD)-cov/check_sockgrade
+	-./harness/tests/e2e.sh $(BUILD)-cov/sockgrade
+	@mkdir -p reports/coverage
+	lcov --quiet --capture --directory $(BUILD)-cov --rc lcov_branch_coverage=1 \
+		--output-file $(BUILD)-cov/coverage.info
+	lcov --quiet --remove $(BUILD)-cov/coverage.info '*/tests/*' '/usr/*' \
+		--rc lcov_branch_coverage=1 --output-file $(BUILD)-cov/coverage.info
+	genhtml --quiet --branch-coverage --legend --title sockgrade \
+		--output-directory reports/coverage $(BUILD)-cov/coverage.info
+	@echo "coverage: reports/coverage/index.html"
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-cov $(BUILD)-asan

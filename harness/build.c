@@ -1,0 +1,373 @@
+/*
+ * build: makes the scratch copy of a submission and compiles each program of
+ * the spec in it, by the submission's own Makefile when it has one, else by
+ * the spec's compiler and flags on the named sources. Every command runs
+ * through the sandbox: a student Makefile is student code.
+ */
+#include "build.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define COPY_MAX_FILES 2000
+#define COPY_MAX_BYTES (64L << 20)
+
+struct copy_state {
+	long files;
+	long bytes;
+	struct strbuf *notes;
+	char *err;
+};
+
+static int copy_file(int sfd, const char *dst, mode_t mode, struct copy_state *cs)
+{
+	int dfd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode & 0755);
+	if (dfd < 0) {
+		snprintf(cs->err, ERRLEN, "'%s': cannot create: %s", dst, strerror(errno));
+		return -1;
+	}
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(sfd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(cs->err, ERRLEN, "'%s': cannot read: %s", dst, strerror(errno));
+			close(dfd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		cs->bytes += n;
+		if (cs->bytes > COPY_MAX_BYTES) {
+			snprintf(cs->err, ERRLEN, "the submission is larger than %ld MiB",
+				 COPY_MAX_BYTES >> 20);
+			close(dfd);
+			return -1;
+		}
+		if (write_all(dfd, buf, (size_t)n) < 0) {
+			snprintf(cs->err, ERRLEN, "'%s': cannot write: %s", dst, strerror(errno));
+			close(dfd);
+			return -1;
+		}
+	}
+	return close(dfd);
+}
+
+static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_state *cs)
+{
+	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
+		snprintf(cs->err, ERRLEN, "'%s': cannot create: %s", dst, strerror(errno));
+		close(sdir);
+		return -1;
+	}
+	DIR *d = fdopendir(sdir);
+	if (!d) {
+		close(sdir);
+		return -1;
+	}
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		char *relpath = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			free(relpath);
+			continue;
+		}
+		if (++cs->files > COPY_MAX_FILES) {
+			snprintf(cs->err, ERRLEN, "the submission has more than %d files",
+				 COPY_MAX_FILES);
+			free(relpath);
+			rc = -1;
+			break;
+		}
+		char *to = xasprintf("%s/%s", dst, e->d_name);
+		if (S_ISLNK(st.st_mode)) {
+			sb_addf(cs->notes, "symbolic link '%s' not copied\n", relpath);
+		} else if (S_ISDIR(st.st_mode)) {
+			int fd = openat(dirfd(d), e->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0)
+				rc = copy_dir(fd, to, relpath, cs);
+		} else if (S_ISREG(st.st_mode)) {
+			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0) {
+				rc = copy_file(fd, to, st.st_mode, cs);
+				close(fd);
+			}
+		} else {
+			sb_addf(cs->notes, "special file '%s' not copied\n", relpath);
+		}
+		free(to);
+		free(relpath);
+	}
+	closedir(d);
+	return rc;
+}
+
+int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err)
+{
+	struct copy_state cs = { 0, 0, notes, err };
+	int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "'%s': %s", src, strerror(errno));
+		return -1;
+	}
+	return copy_dir(fd, dst, "", &cs);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The plain files at the top of the scratch copy, sorted, ", "-separated. */
+static char *list_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			names = xrealloc(names, (n + 1) * sizeof *names);
+			names[n++] = xstrdup(e->d_name);
+		}
+		closedir(d);
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		free(names[i]);
+	}
+	free(names);
+	if (!n)
+		sb_adds(&sb, "(no files)");
+	return sb_detach(&sb, NULL);
+}
+
+static void split_words(const char *s, const char ***argv, size_t *n)
+{
+	const char *p = s;
+	while (*p) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		const char *start = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		*argv = xrealloc(*argv, (*n + 2) * sizeof **argv);
+		(*argv)[(*n)++] = xstrndup(start, (size_t)(p - start));
+		(*argv)[*n] = NULL;
+	}
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+	return hay && strcasestr(hay, needle) != NULL;
+}
+
+/* The first line of the log that says "error", for a one-line reason. */
+static char *first_error(const char *log)
+{
+	const char *p = log;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, len);
+		if (strstr(line, "error") || strstr(line, "Error")) {
+			if (len > 200)
+				line[200] = '\0';
+			return line;
+		}
+		free(line);
+		p = nl ? nl + 1 : NULL;
+	}
+	return NULL;
+}
+
+static void explain_failure(struct build_prog *bp, const char *tool)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *first = first_error(bp->log);
+
+	if (bp->v.status == V_TIME) {
+		sb_addf(&sb, "the build took too long (%s was stopped)", tool);
+	} else if (contains_ci(bp->log, "winsock2.h") || contains_ci(bp->log, "windows.h")) {
+		sb_adds(&sb, "Windows-only code (WinSock2.h/windows.h): this lab builds on Linux; "
+			     "use <sys/socket.h>, <netinet/in.h>, <arpa/inet.h>, <unistd.h> and close()");
+	} else if (bp->used_makefile && bp->log && strstr(bp->log, "No rule to make target")) {
+		sb_addf(&sb, "the Makefile has no target '%s'", bp->name);
+	} else if (bp->v.status == V_ERROR) {
+		sb_addf(&sb, "%s could not run: %s", tool, bp->v.detail);
+	} else if (bp->v.status != V_OK) {
+		struct strbuf d = STRBUF_INIT;
+		verdict_describe(&bp->v, &d);
+		sb_addf(&sb, "does not compile (%s %s)", tool, d.buf);
+		if (first)
+			sb_addf(&sb, ": %s", first);
+		sb_release(&d);
+	} else {
+		sb_addf(&sb, "%s succeeded but produced no executable '%s'", tool, bp->name);
+	}
+	free(first);
+	bp->why = sb_detach(&sb, NULL);
+}
+
+static int has_makefile(const char *dir)
+{
+	static const char *const names[] = { "GNUmakefile", "makefile", "Makefile" };
+	for (size_t i = 0; i < 3; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+		int found = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+		free(p);
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+static void build_one(struct sandbox *sb, const struct spec *spec, const struct program *prog,
+		      const char *scratch, int makefile, const char *files, struct build_prog *bp)
+{
+	const char **argv = NULL;
+	size_t argc = 0;
+	const char *tool;
+
+	bp->name = xstrdup(prog->name);
+	bp->used_makefile = makefile;
+	if (makefile) {
+		tool = "make";
+		split_words("make", &argv, &argc);
+		split_words(prog->name, &argv, &argc);
+	} else {
+		for (size_t i = 0; i < prog->nsources; i++) {
+			char *p = xasprintf("%s/%s", scratch, prog->sources[i]);
+			struct stat st;
+			int found = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
+			free(p);
+			if (!found) {
+				bp->why = xasprintf("'%s' not found; the submission has: %s",
+						    prog->sources[i], files);
+				return;
+			}
+		}
+		tool = spec->cc;
+		split_words(spec->cc, &argv, &argc);
+		split_words(prog->cflags ? prog->cflags : spec->cflags, &argv, &argc);
+		split_words("-o", &argv, &argc);
+		split_words(prog->name, &argv, &argc);
+		for (size_t i = 0; i < prog->nsources; i++)
+			split_words(prog->sources[i], &argv, &argc);
+		split_words(spec->ldflags, &argv, &argc);
+	}
+	struct strbuf cmd = STRBUF_INIT;
+	for (size_t i = 0; i < argc; i++)
+		sb_addf(&cmd, "%s%s", i ? " " : "", argv[i]);
+	bp->command = sb_detach(&cmd, NULL);
+
+	struct sandbox_limits lim;
+	sandbox_default_limits(&lim);
+	lim.cpu_ms = spec->build_within_ms;
+	lim.output_cap = 256 * 1024;
+	lim.memory_mb = 0;	/* compilers and sanitizer builds need their address space */
+	struct spawn sp = { .argv = argv, .cwd = scratch, .merge_output = 1, .lim = &lim };
+	struct strbuf log = STRBUF_INIT;
+	char err[ERRLEN];
+	if (sandbox_run(sb, &sp, scaled_ms(spec->build_within_ms), &log, &bp->v, err) < 0) {
+		bp->v.status = V_ERROR;
+		snprintf(bp->v.detail, sizeof bp->v.detail, "%s", err);
+	}
+	bp->log = sb_detach(&log, NULL);
+	for (size_t i = 0; i < argc; i++)
+		free((char *)argv[i]);
+	free(argv);
+
+	char *bin = xasprintf("%s/%s", scratch, prog->name);
+	struct stat st;
+	if (bp->v.status == V_OK && lstat(bin, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & S_IXUSR)) {
+		bp->ok = 1;
+		bp->binary = bin;
+		return;
+	}
+	free(bin);
+	explain_failure(bp, tool);
+}
+
+int build_submission(struct sandbox *sb, const struct spec *spec, const char *src,
+		     const char *scratch, struct build_result *out, char *err)
+{
+	struct strbuf notes = STRBUF_INIT;
+	int64_t t0 = now_ms();
+
+	memset(out, 0, sizeof *out);
+	out->progs = xcalloc(spec->nprograms, sizeof *out->progs);
+	out->nprogs = spec->nprograms;
+	if (copy_tree(src, scratch, &notes, err) < 0) {
+		/* the submission's own fault (too big) is a build failure, not ours */
+		for (size_t i = 0; i < spec->nprograms; i++) {
+			out->progs[i].name = xstrdup(spec->programs[i].name);
+			out->progs[i].why = xasprintf("the submission could not be copied: %s", err);
+		}
+		out->files = xstrdup("");
+		out->notes = sb_detach(&notes, NULL);
+		return 0;
+	}
+	out->files = list_files(scratch);
+	out->notes = notes.len ? sb_detach(&notes, NULL) : NULL;
+	sb_release(&notes);
+
+	/* which compiler, for the report */
+	const char *ver[] = { spec->cc, "--version", NULL };
+	struct spawn sp = { .argv = ver, .cwd = scratch, .merge_output = 1 };
+	struct strbuf vlog = STRBUF_INIT;
+	struct verdict v;
+	char verr[ERRLEN];
+	if (sandbox_run(sb, &sp, 10000, &vlog, &v, verr) == 0 && vlog.len) {
+		char *nl = strchr(vlog.buf, '\n');
+		out->compiler = xstrndup(vlog.buf, nl ? (size_t)(nl - vlog.buf) : vlog.len);
+	} else {
+		out->compiler = xasprintf("%s (version unknown)", spec->cc);
+	}
+	sb_release(&vlog);
+
+	int makefile = has_makefile(scratch);
+	for (size_t i = 0; i < spec->nprograms; i++)
+		build_one(sb, spec, &spec->programs[i], scratch, makefile, out->files, &out->progs[i]);
+	out->wall_ms = now_ms() - t0;
+	return 0;
+}
+
+void build_result_release(struct build_result *b)
+{
+	for (size_t i = 0; i < b->nprogs; i++) {
+		free(b->progs[i].name);
+		free(b->progs[i].binary);
+		free(b->progs[i].why);
+		free(b->progs[i].command);
+		free(b->progs[i].log);
+	}
+	free(b->progs);
+	free(b->files);
+	free(b->notes);
+	free(b->compiler);
+	memset(b, 0, sizeof *b);
+}

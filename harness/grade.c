@@ -1,0 +1,550 @@
+/*
+ * grade: the driver of a grading run. For one lab it loads the spec, grades
+ * the reference (which must pass every probe, or the spec is refused), then
+ * grades the submissions, each in a worker process of its own so that
+ * nothing one submission does (nor a harness bug it triggers) can stop the
+ * others. Workers write results.json and exit; the report stage then reads
+ * those files. Up to JOBS workers run at once.
+ */
+#include "grade.h"
+#include "build.h"
+#include "json.h"
+#include "probe.h"
+#include "report.h"
+#include "sandbox.h"
+#include "score.h"
+#include "spec.h"
+#include "term.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* What every worker of one lab shares (inherited across fork). */
+struct lab {
+	const struct spec *spec;
+	const char *lab_dir;		/* <REPORTS>/<lab> */
+	char *workroot;			/* scratch copies live below it */
+	uint64_t seed;
+	struct ref_data ref;		/* the reference's recorded answers */
+	int selfcheck;			/* visible probes only */
+};
+
+static uint64_t fresh_seed(void)
+{
+	uint64_t s;
+	if (getrandom(&s, sizeof s, 0) != sizeof s)
+		s = (uint64_t)now_ms() ^ ((uint64_t)getpid() << 32);
+	return s % 1000000000000ULL;	/* short enough to type */
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The folder beside specs/ that holds reference/, when not given. */
+static char *default_reference(const char *spec_path, const char *lab, const char *root)
+{
+	if (root)
+		return xasprintf("%s/%s", root, lab);
+	char *copy = xstrdup(spec_path);
+	char *specs = dirname(copy);
+	char *r = xasprintf("%s/../reference/%s", specs, lab);
+	free(copy);
+	return r;
+}
+
+/*
+ * In a worker: builds src, runs the probes, writes out_dir/results.json
+ * (and the reference's answers when recording). Returns 0, or -1 when the
+ * harness itself failed (err says why; results.json then says so too).
+ */
+static int grade_one(struct lab *L, const char *src, const char *student, const char *out_dir,
+		     int record, char *err)
+{
+	const struct spec *spec = L->spec;
+	struct sandbox *sb = NULL;
+	struct build_result build;
+	struct probe_result *results = xcalloc(spec->nprobes + 1, sizeof *results);
+	size_t nres = 0;
+	char *scratch = xasprintf("%s/%d", L->workroot, (int)getpid());
+	char *results_path = xasprintf("%s/results.json", out_dir);
+	int64_t t0 = now_ms();
+	int rc = -1, built = 0;
+	char herr[ERRLEN] = "";
+
+	memset(&build, 0, sizeof build);
+	if (mkdir_p(out_dir, 0755) < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot create: %s", out_dir, strerror(errno));
+		goto out;
+	}
+	if (sandbox_open(&sb, herr) < 0)
+		goto write;
+	if (build_submission(sb, spec, src, scratch, &build, herr) < 0)
+		goto write;
+	built = 1;
+
+	char **bins = xcalloc(spec->nprograms, sizeof *bins);
+	char **why = xcalloc(spec->nprograms, sizeof *why);
+	for (size_t i = 0; i < spec->nprograms; i++) {
+		bins[i] = build.progs[i].ok ? build.progs[i].binary : NULL;
+		why[i] = build.progs[i].why;
+	}
+	struct probe_env env = {
+		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
+		.seed = L->seed, .is_reference = record, .ref = &L->ref,
+	};
+	for (size_t i = 0; i < spec->nprobes; i++) {
+		if (L->selfcheck && spec->probes[i].hidden)
+			continue;
+		probe_execute(&env, &spec->probes[i], &results[nres++]);
+	}
+	free(bins);
+	free(why);
+write:;
+	struct score_input in = {
+		.spec = spec, .student = student, .seed = L->seed,
+		.sandbox_mode = sb ? sandbox_mode(sb) : "none",
+		.sandbox_warning = sb ? sandbox_mode_warning(sb) : NULL,
+		.selfcheck = L->selfcheck, .build = built ? &build : NULL, .results = results,
+		.nresults = nres, .harness_error = *herr ? herr : NULL,
+		.execution_time = (double)(now_ms() - t0) / 1000,
+	};
+	if (score_write(results_path, &in, err) < 0)
+		goto out;
+	if (record) {
+		char *p = xasprintf("%s/reference.json", out_dir);
+		int w = score_write_reference(p, spec, L->seed, &L->ref, err);
+		free(p);
+		if (w < 0)
+			goto out;
+	}
+	if (*herr) {
+		snprintf(err, ERRLEN, "%s", herr);
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < nres; i++)
+		probe_result_release(&results[i]);
+	free(results);
+	build_result_release(&build);
+	sandbox_close(sb);
+	remove_tree(scratch);
+	free(scratch);
+	free(results_path);
+	return rc;
+}
+
+/* A worker's whole life: exit 0 when graded, 3 when the harness failed on it. */
+static void worker_main(struct lab *L, const char *src, const char *student, const char *out_dir,
+			int record)
+{
+	char err[ERRLEN] = "";
+	/* stop with the parent, whatever kills it */
+	signal(SIGPIPE, SIG_IGN);
+	int rc = grade_one(L, src, student, out_dir, record, err);
+	if (rc < 0)
+		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", student, err);
+	fflush(NULL);
+	_exit(rc < 0 ? 3 : 0);
+}
+
+struct job {
+	pid_t pid;
+	char *student;
+	char *out_dir;
+};
+
+/* After a worker that crashed: a results.json that says the grader failed, not the student. */
+static void write_harness_error(struct lab *L, const char *student, const char *out_dir,
+				int status)
+{
+	char why[200], err[ERRLEN];
+	if (WIFSIGNALED(status))
+		snprintf(why, sizeof why, "the grading worker was killed by SIG%s",
+			 sigabbrev_np(WTERMSIG(status)) ? sigabbrev_np(WTERMSIG(status)) : "?");
+	else
+		snprintf(why, sizeof why, "the grading worker failed (status %d)", WEXITSTATUS(status));
+	char *path = xasprintf("%s/results.json", out_dir);
+	struct stat st;
+	/* a worker that wrote its own harness-error results said more than we can */
+	if (!(WIFEXITED(status) && WEXITSTATUS(status) == 3 && stat(path, &st) == 0)) {
+		mkdir_p(out_dir, 0755);
+		struct score_input in = {
+			.spec = L->spec, .student = student, .seed = L->seed, .sandbox_mode = "none",
+			.selfcheck = L->selfcheck, .harness_error = why,
+		};
+		if (score_write(path, &in, err) < 0)
+			fprintf(stderr, "sockgrade: %s\n", err);
+	}
+	free(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The student folders of dir, sorted; hidden names skipped. */
+static char **list_students(const char *dir, size_t *n, char *err)
+{
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	*n = 0;
+	if (!d) {
+		snprintf(err, ERRLEN, "'%s': %s", dir, strerror(errno));
+		return NULL;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p = xasprintf("%s/%s", dir, e->d_name);
+		int ok = is_dir(p);
+		free(p);
+		if (!ok)
+			continue;
+		names = xrealloc(names, (*n + 1) * sizeof *names);
+		names[(*n)++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, *n, sizeof *names, cmp_str);
+	return names;
+}
+
+/* One line about one graded submission, from its results.json. */
+static void print_summary(const char *student, const char *out_dir)
+{
+	char *path = xasprintf("%s/results.json", out_dir);
+	struct strbuf text = STRBUF_INIT;
+	char err[ERRLEN];
+	struct json *root = NULL;
+
+	if (read_file(path, &text) == 0)
+		root = json_parse(text.buf ? text.buf : "", text.len, err);
+	if (!root) {
+		printf("  %-28s no results\n", student);
+	} else {
+		const struct json *x = json_get(root, "extra_data");
+		const char *herr = json_get_str(x, "harness_error", NULL);
+		const struct json *progs = json_get(json_get(x, "build"), "programs");
+		int built = 1;
+		for (size_t i = 0; i < json_len(progs); i++)
+			if (!json_bool(json_get(json_at(progs, i), "ok"), 0))
+				built = 0;
+		if (herr)
+			printf("  %-28s not graded: %s\n", student, herr);
+		else
+			printf("  %-28s %3.0f / %-3.0f%s\n", student, json_get_num(root, "score", 0),
+			       json_get_num(x, "max_score", 0), built ? "" : "  (does not build)");
+		json_free(root);
+	}
+	fflush(stdout);
+	sb_release(&text);
+	free(path);
+}
+
+/* Runs a worker per student, at most jobs at a time; returns how many failed the harness. */
+static int run_workers(struct lab *L, const char *subs, char **students, size_t n, int jobs)
+{
+	struct job *running = xcalloc((size_t)jobs, sizeof *running);
+	size_t next = 0;
+	int nrun = 0, errors = 0;
+
+	while (next < n || nrun > 0) {
+		while (next < n && nrun < jobs) {
+			char *src = xasprintf("%s/%s", subs, students[next]);
+			char *out = xasprintf("%s/%s", L->lab_dir, students[next]);
+			fflush(NULL);
+			pid_t pid = fork();
+			if (pid == 0)
+				worker_main(L, src, students[next], out, 0);
+			free(src);
+			if (pid < 0) {
+				fprintf(stderr, "sockgrade: fork: %s\n", strerror(errno));
+				write_harness_error(L, students[next], out, 3 << 8);
+				free(out);
+				errors++;
+				next++;
+				continue;
+			}
+			for (int i = 0; i < jobs; i++)
+				if (!running[i].pid) {
+					running[i] = (struct job){ pid, students[next], out };
+					break;
+				}
+			nrun++;
+			next++;
+		}
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int i = 0; i < jobs; i++) {
+			if (running[i].pid != pid)
+				continue;
+			if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+				write_harness_error(L, running[i].student, running[i].out_dir, status);
+				errors++;
+			}
+			print_summary(running[i].student, running[i].out_dir);
+			free(running[i].out_dir);
+			running[i].pid = 0;
+			nrun--;
+		}
+	}
+	free(running);
+	return errors;
+}
+
+/* Grades the reference in a worker; 0 when it passed every probe, else prints why not. */
+static int grade_reference(struct lab *L, const char *ref_dir)
+{
+	char *out = xasprintf("%s/.reference", L->lab_dir);
+	char *path = xasprintf("%s/results.json", out);
+	char *refpath = xasprintf("%s/reference.json", out);
+	char err[ERRLEN];
+	struct strbuf text = STRBUF_INIT;
+	int rc = -1;
+
+	remove_tree(out);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		worker_main(L, ref_dir, "reference", out, 1);
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "%s: internal error: grading the reference failed\n", L->spec->path);
+		goto out;
+	}
+	struct json *root = NULL;
+	if (read_file(path, &text) == 0)
+		root = json_parse(text.buf ? text.buf : "", text.len, err);
+	if (!root) {
+		fprintf(stderr, "%s: internal error: no results for the reference\n", L->spec->path);
+		goto out;
+	}
+	const struct json *probes = json_get(json_get(root, "extra_data"), "probes");
+	int failed = 0;
+	for (size_t i = 0; i < json_len(probes); i++) {
+		const struct json *p = json_at(probes, i);
+		if (json_bool(json_get(p, "passed"), 0))
+			continue;
+		failed++;
+		fprintf(stderr, "%s: the reference fails probe '%s' at step %d: %s\n", L->spec->path,
+			json_get_str(p, "name", "?"), (int)json_get_num(p, "failed_step", 0),
+			json_get_str(p, "why", "?"));
+	}
+	const struct json *progs = json_get(json_get(json_get(root, "extra_data"), "build"),
+					    "programs");
+	for (size_t i = 0; i < json_len(progs); i++) {
+		const struct json *p = json_at(progs, i);
+		if (!json_bool(json_get(p, "ok"), 0))
+			fprintf(stderr, "%s: the reference's %s does not build: %s\n", L->spec->path,
+				json_get_str(p, "name", "?"), json_get_str(p, "why", "?"));
+	}
+	json_free(root);
+	if (failed) {
+		fprintf(stderr, "%s: spec refused: the reference (%s) must pass every probe; "
+				"see %s/index.html\n", L->spec->path, ref_dir, out);
+		report_student(L->lab_dir, ".reference", err);
+		goto out;
+	}
+	uint64_t seed;
+	if (score_read_reference(refpath, &L->ref, &seed, err) < 0) {
+		fprintf(stderr, "sockgrade: internal error: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	sb_release(&text);
+	free(out);
+	free(path);
+	free(refpath);
+	return rc;
+}
+
+static int lab_open(struct lab *L, const char *spec_path, const struct grade_opts *o,
+		    struct spec **spec, char **lab_dir, const char *sub)
+{
+	char err[ERRLEN];
+
+	memset(L, 0, sizeof *L);
+	if (spec_load(spec_path, spec, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	*lab_dir = sub ? xasprintf("%s/%s/%s", o->reports, sub, (*spec)->lab) :
+			 xasprintf("%s/%s", o->reports, (*spec)->lab);
+	if (mkdir_p(*lab_dir, 0755) < 0) {
+		fprintf(stderr, "sockgrade: '%s': cannot create: %s\n", *lab_dir, strerror(errno));
+		return -1;
+	}
+	const char *tmp = getenv("TMPDIR");
+	char *tmpl = xasprintf("%s/sockgrade.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		fprintf(stderr, "sockgrade: '%s': cannot create: %s\n", tmpl, strerror(errno));
+		free(tmpl);
+		return -1;
+	}
+	L->workroot = tmpl;
+	L->spec = *spec;
+	L->lab_dir = *lab_dir;
+	L->seed = o->seed_given ? o->seed : fresh_seed();
+	return 0;
+}
+
+static void lab_close(struct lab *L)
+{
+	if (L->workroot) {
+		remove_tree(L->workroot);
+		free(L->workroot);
+	}
+	ref_release(&L->ref);
+}
+
+int grade_lab(const char *spec_path, const struct grade_opts *o)
+{
+	struct lab L;
+	struct spec *spec = NULL;
+	char *lab_dir = NULL, *subs = NULL, *ref_dir = NULL;
+	char **students = NULL;
+	size_t n = 0;
+	int rc = EXIT_ERROR;
+	char err[ERRLEN];
+
+	if (lab_open(&L, spec_path, o, &spec, &lab_dir, NULL) < 0)
+		goto out;
+	subs = o->submissions ? xstrdup(o->submissions) :
+				xasprintf("%s/%s", o->submissions_root ? o->submissions_root : "submissions",
+					  spec->lab);
+	ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
+	printf("%s: lab '%s', seed %" PRIu64 " (SEED=%" PRIu64 " replays this run)\n", spec_path,
+	       spec->lab, L.seed, L.seed);
+	if (!is_dir(ref_dir)) {
+		fprintf(stderr, "%s: no reference implementation at '%s'\n", spec_path, ref_dir);
+		goto out;
+	}
+	if (grade_reference(&L, ref_dir) < 0)
+		goto out;
+	printf("  reference passes all %zu probes\n", spec->nprobes);
+
+	students = list_students(subs, &n, err);
+	if (!students && n == 0 && !is_dir(subs)) {
+		fprintf(stderr, "sockgrade: no submissions: %s\n", err);
+		goto out;
+	}
+	if (o->only) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(students[i], o->only))
+				students[k++] = students[i];
+			else
+				free(students[i]);
+		}
+		n = k;
+		if (!n) {
+			fprintf(stderr, "sockgrade: no submission '%s' in '%s'\n", o->only, subs);
+			goto out;
+		}
+	}
+	int errors = run_workers(&L, subs, students, n, o->jobs > 0 ? o->jobs : 1);
+
+	rc = EXIT_GRADED;
+	for (size_t i = 0; i < n; i++)
+		if (report_student(lab_dir, students[i], err) < 0) {
+			fprintf(stderr, "sockgrade: %s\n", err);
+			rc = EXIT_ERROR;
+		}
+	report_student(lab_dir, ".reference", err);
+	if (report_lab(lab_dir, err) < 0 || report_index(o->reports, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		rc = EXIT_ERROR;
+	}
+	if (errors) {
+		fprintf(stderr, "sockgrade: the harness failed on %d submission(s); see their pages\n",
+			errors);
+		rc = EXIT_ERROR;
+	}
+	printf("  reports: %s/index.html\n", lab_dir);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(students[i]);
+	free(students);
+	lab_close(&L);
+	spec_free(spec);
+	free(lab_dir);
+	free(subs);
+	free(ref_dir);
+	return rc;
+}
+
+int grade_selfcheck(const char *spec_path, const char *submission, const struct grade_opts *o)
+{
+	struct lab L;
+	struct spec *spec = NULL;
+	char *lab_dir = NULL, *ref_dir = NULL, *out = NULL;
+	int rc = EXIT_ERROR;
+	char err[ERRLEN];
+
+	if (!is_dir(submission)) {
+		fprintf(stderr, "sockgrade: no such folder '%s': give SUBMISSION=<folder with your "
+				"files>\n", submission);
+		return EXIT_ERROR;
+	}
+	if (lab_open(&L, spec_path, o, &spec, &lab_dir, "selfcheck") < 0)
+		goto out;
+	ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
+	if (is_dir(ref_dir)) {
+		/* the reference only records its answers here; selfcheck shows hidden nothing */
+		L.selfcheck = 1;
+		if (grade_reference(&L, ref_dir) < 0)
+			goto out;
+	} else {
+		L.selfcheck = 1;
+	}
+	out = xasprintf("%s/submission", lab_dir);
+	remove_tree(out);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0)
+		worker_main(&L, submission, "submission", out, 0);
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		write_harness_error(&L, "submission", out, status);
+		fprintf(stderr, "sockgrade: internal error: the selfcheck worker failed\n");
+		goto out;
+	}
+	if (report_selfcheck(out, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	char *results = xasprintf("%s/results.json", out);
+	char *page = xasprintf("%s/index.html", out);
+	rc = term_selfcheck(results, page, o->color, o->verbose);
+	free(results);
+	free(page);
+out:
+	lab_close(&L);
+	spec_free(spec);
+	free(lab_dir);
+	free(ref_dir);
+	free(out);
+	return rc;
+}

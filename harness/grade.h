@@ -1,0 +1,31 @@
+/* grade: a lab's reference first, then every submission, each in a worker process of its own. */
+#ifndef SG_GRADE_H
+#define SG_GRADE_H
+
+#include <stdint.h>
+
+/* Exit statuses of the harness. */
+#define EXIT_GRADED 0		/* everything graded (students may have failed probes) */
+#define EXIT_FAILED 1		/* selfcheck: some probe failed */
+#define EXIT_ERROR 2		/* a spec, the reference or the harness failed */
+
+struct grade_opts {
+	const char *reports;		/* REPORTS */
+	const char *submissions;	/* a folder of submissions (one spec), or NULL */
+	const char *submissions_root;	/* <root>/<lab>/ per spec, when submissions is NULL */
+	const char *reference_root;	/* <root>/<lab>/ holds the reference; NULL: beside specs/ */
+	const char *only;		/* grade only this student */
+	int jobs;
+	uint64_t seed;
+	int seed_given;
+	int verbose;
+	int color;
+};
+
+/* Grades the submissions of one lab; returns an exit status above. */
+int grade_lab(const char *spec_path, const struct grade_opts *o);
+
+/* Runs the visible probes on one submission, prints a line per probe; exit status above. */
+int grade_selfcheck(const char *spec_path, const char *submission, const struct grade_opts *o);
+
+#endif

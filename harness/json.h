@@ -1,0 +1,92 @@
+/* json: a small JSON writer (into a strbuf) and a strict RFC 8259 reader. */
+#ifndef SG_JSON_H
+#define SG_JSON_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/*
+ * Writer.  Appends JSON text to out; commas, colons and (when pretty)
+ * newlines and indentation are the writer's business.  Strings are
+ * sanitised: invalid UTF-8 bytes become U+FFFD, and '<', '>', '&', U+2028
+ * and U+2029 are escaped so the output can sit inside an HTML <script>.
+ *
+ * Nesting has no fixed limit: first[] is indexed by min(depth, 63) and
+ * that is enough, because a container that ends always leaves its parent
+ * holding at least one item.  A second value at the top level starts on a
+ * new line (JSON Lines).  Unbalanced calls are the caller's bug: an _end at
+ * depth 0 writes nothing, an _end right after jw_key writes a null first.
+ */
+struct json_writer {
+	struct strbuf *out;	/* where the text goes (not owned) */
+	int depth;		/* containers open now */
+	int first[64];		/* per depth: 1 empty so far, 0 has items, 2 key written */
+	int pretty;		/* 1: 2-space indent, one item a line, final newline */
+};
+
+void jw_init(struct json_writer *w, struct strbuf *out, int pretty);
+void jw_object_begin(struct json_writer *w);
+void jw_object_end(struct json_writer *w);
+void jw_array_begin(struct json_writer *w);
+void jw_array_end(struct json_writer *w);
+/* The next value belongs to this key (NULL is written as ""). */
+void jw_key(struct json_writer *w, const char *key);
+/* NULL writes null. */
+void jw_string(struct json_writer *w, const char *s);
+/* len bytes, NULs included (written as \u0000); NULL writes null. */
+void jw_string_len(struct json_writer *w, const char *s, size_t len);
+void jw_int(struct json_writer *w, long long v);
+/* The shortest of %.15g..%.17g that reads back as v; NaN and infinities write null. */
+void jw_double(struct json_writer *w, double v);
+void jw_bool(struct json_writer *w, int v);
+void jw_null(struct json_writer *w);
+
+/*
+ * Reader.  A parsed document is a tree of struct json nodes owned by the
+ * root; free it with json_free(root).  Every accessor takes NULL (and a
+ * node of the wrong type) and answers with its default, so lookups chain:
+ * json_get_num(json_get(root, "limits"), "timeout", 2.0).
+ */
+enum json_type { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT };
+
+struct json;
+
+/*
+ * Parses exactly len bytes of text (no NUL terminator needed) as one JSON
+ * value with optional surrounding whitespace.  Strict: no trailing commas,
+ * comments, leading zeros, '+', NaN, bare control characters in strings,
+ * invalid UTF-8 or trailing data; at most 256 nested arrays and objects;
+ * numbers beyond the range of a double are errors.  \u escapes are decoded
+ * to UTF-8 (surrogate pairs joined, a lone surrogate becomes U+FFFD).
+ * Returns the root, or NULL with err (ERRLEN bytes, may be NULL) set to
+ * "LINE:COL: what is wrong"; both 1-based, the column counting characters.
+ */
+struct json *json_parse(const char *text, size_t len, char *err);
+void json_free(struct json *j);
+
+/* The node's type; JSON_NULL for NULL too. */
+enum json_type json_type(const struct json *j);
+/* The value of member key (the last one, if the key repeats); NULL if none. */
+const struct json *json_get(const struct json *obj, const char *key);
+/* Items of an array, members of an object; 0 for anything else. */
+size_t json_len(const struct json *j);
+/* Array item i; NULL if not an array or out of range. */
+const struct json *json_at(const struct json *arr, size_t i);
+/* Object member i, in document order; NULL if not an object or out of range. */
+const char *json_key_at(const struct json *obj, size_t i);
+const struct json *json_value_at(const struct json *obj, size_t i);
+/* The string's bytes, NUL-terminated (it may hold NULs: see json_str_len); else dflt. */
+const char *json_str(const struct json *j, const char *dflt);
+/* The string's length in bytes; 0 if not a string. */
+size_t json_str_len(const struct json *j);
+double json_num(const struct json *j, double dflt);
+/* The number if it is a whole number that fits (integer literals are exact); else dflt. */
+long long json_int(const struct json *j, long long dflt);
+/* 1 or 0 for true or false; dflt for anything else. */
+int json_bool(const struct json *j, int dflt);
+/* json_str(json_get(obj, key), dflt) and json_num(json_get(obj, key), dflt). */
+const char *json_get_str(const struct json *obj, const char *key, const char *dflt);
+double json_get_num(const struct json *obj, const char *key, double dflt);
+
+#endif

@@ -1,0 +1,204 @@
+/*
+ * launch: a server is ready when one of its own sockets appears in LISTEN
+ * state (TCP) or bound (UDP) in /proc/<pid>/net/{tcp,tcp6,udp,udp6}, with an
+ * inode that /proc/<pid>/fd of the server or of one of its descendants points
+ * to. Reading through the server's own /proc entry sees its network
+ * namespace. Nothing here connects to the server: a readiness connect()
+ * would use up the one accept() of a one-client server.
+ */
+#include "launch.h"
+#include "sandbox.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_INODES 1024
+#define MAX_PIDS 256
+
+struct inode_set {
+	unsigned long v[MAX_INODES];
+	int n;
+};
+
+int endpoint_is_any(const struct endpoint *ep)
+{
+	return !strcmp(ep->addr, "0.0.0.0") || !strcmp(ep->addr, "::");
+}
+
+static void add_socket_inodes(pid_t pid, struct inode_set *set)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d)) && set->n < MAX_INODES) {
+		char link[96], target[128];
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(link, sizeof link, "%s/%s", path, e->d_name);
+		ssize_t n = readlink(link, target, sizeof target - 1);
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		unsigned long ino;
+		if (sscanf(target, "socket:[%lu]", &ino) == 1)
+			set->v[set->n++] = ino;
+	}
+	closedir(d);
+}
+
+/* pid and its descendants, through /proc/<pid>/task/<tid>/children. */
+static int collect_pids(pid_t root, pid_t *pids, int max)
+{
+	int n = 0;
+	pids[n++] = root;
+	for (int i = 0; i < n; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "/proc/%d/task", (int)pids[i]);
+		DIR *d = opendir(path);
+		if (!d)
+			continue;
+		struct dirent *e;
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			char cpath[128];
+			snprintf(cpath, sizeof cpath, "%s/%s/children", path, e->d_name);
+			struct strbuf sb = STRBUF_INIT;
+			if (read_file(cpath, &sb) == 0 && sb.buf) {
+				char *s = sb.buf, *end;
+				for (;;) {
+					long c = strtol(s, &end, 10);
+					if (end == s)
+						break;
+					if (n < max)
+						pids[n++] = (pid_t)c;
+					s = end;
+				}
+			}
+			sb_release(&sb);
+		}
+		closedir(d);
+	}
+	return n;
+}
+
+static int has_inode(const struct inode_set *set, unsigned long ino)
+{
+	for (int i = 0; i < set->n; i++)
+		if (set->v[i] == ino)
+			return 1;
+	return 0;
+}
+
+static int parse_addr(const char *hex, int family, char *out, size_t outlen)
+{
+	if (family == AF_INET) {
+		struct in_addr a;
+		a.s_addr = (uint32_t)strtoul(hex, NULL, 16);
+		return inet_ntop(AF_INET, &a, out, (socklen_t)outlen) ? 0 : -1;
+	}
+	struct in6_addr a6;
+	if (strlen(hex) != 32)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		char word[9];
+		memcpy(word, hex + 8 * i, 8);
+		word[8] = '\0';
+		uint32_t w = (uint32_t)strtoul(word, NULL, 16);
+		memcpy(&a6.s6_addr[4 * i], &w, 4);
+	}
+	return inet_ntop(AF_INET6, &a6, out, (socklen_t)outlen) ? 0 : -1;
+}
+
+static int scan_table(pid_t pid, const char *table, int family, const char *state,
+		      const struct inode_set *set, struct endpoint *eps, int n, int max)
+{
+	char path[64];
+	struct strbuf sb = STRBUF_INIT;
+
+	snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, table);
+	if (read_file(path, &sb) < 0 || !sb.buf) {
+		sb_release(&sb);
+		return n;
+	}
+	char *save = NULL;
+	char *line = strtok_r(sb.buf, "\n", &save);	/* the header */
+	while ((line = strtok_r(NULL, "\n", &save)) && n < max) {
+		char local[64], st[8];
+		unsigned long ino;
+		/* sl local rem st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(line, " %*s %63s %*s %7s %*s %*s %*s %*s %*s %lu", local, st, &ino) != 3)
+			continue;
+		if (strcmp(st, state) || !has_inode(set, ino))
+			continue;
+		char *colon = strchr(local, ':');
+		if (!colon)
+			continue;
+		*colon = '\0';
+		struct endpoint *ep = &eps[n];
+		ep->family = family;
+		ep->port = (int)strtol(colon + 1, NULL, 16);
+		if (parse_addr(local, family, ep->addr, sizeof ep->addr) < 0)
+			continue;
+		n++;
+	}
+	sb_release(&sb);
+	return n;
+}
+
+int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max)
+{
+	pid_t pids[MAX_PIDS];
+	struct inode_set *set = xcalloc(1, sizeof *set);
+	int np = collect_pids(pid, pids, MAX_PIDS);
+	int udp = !strcmp(proto, "udp");
+	int n = 0;
+
+	for (int i = 0; i < np; i++)
+		add_socket_inodes(pids[i], set);
+	if (set->n) {
+		/* TCP_LISTEN is 0A; an unconnected bound UDP socket is TCP_CLOSE, 07 */
+		n = scan_table(pid, udp ? "udp" : "tcp", AF_INET, udp ? "07" : "0A", set, eps, n, max);
+		n = scan_table(pid, udp ? "udp6" : "tcp6", AF_INET6, udp ? "07" : "0A", set, eps, n,
+			       max);
+	}
+	free(set);
+	return n;
+}
+
+int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
+		      struct endpoint *eps, int max, int *n)
+{
+	int backoff = 1;
+
+	*n = 0;
+	for (;;) {
+		if (sbproc_ended(p))
+			return -1;
+		*n = launch_scan(sbproc_pid(p), proto, eps, max);
+		if (*n > 0)
+			return 1;
+		int left = ms_left(deadline);
+		if (!left)
+			return 0;
+		/* wait for the process to end or for the next scan, whichever is first */
+		struct pollfd fds[3];
+		int nf = sbproc_pollfds(p, fds, 3);
+		int r = poll(fds, (nfds_t)nf, backoff < left ? backoff : left);
+		if (r > 0)
+			sbproc_events(p, fds, nf);
+		if (backoff < 32)
+			backoff *= 2;
+	}
+}

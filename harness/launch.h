@@ -1,0 +1,36 @@
+/* launch: knowing when a started server is ready, without connecting to it. */
+#ifndef SG_LAUNCH_H
+#define SG_LAUNCH_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sbproc;
+
+/* A socket a program listens on (TCP) or is bound to (UDP). */
+struct endpoint {
+	int family;		/* AF_INET or AF_INET6 */
+	char addr[64];		/* numeric address, e.g. "0.0.0.0", "::" */
+	int port;
+};
+
+/* 1 when the endpoint accepts connections or datagrams sent to every address of its family. */
+int endpoint_is_any(const struct endpoint *ep);
+
+/*
+ * Lists the sockets of pid and its descendants that are listening (proto
+ * "tcp") or bound (proto "udp"), read from /proc/<pid>/net/... so that it
+ * sees the process's own network namespace. Returns how many (at most max).
+ */
+int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max);
+
+/*
+ * Waits until p has such a socket: the one interval poll of the harness
+ * (backoff from 1 ms to 32 ms, while also watching p's pidfd and output).
+ * Returns 1 ready (eps filled, *n set), 0 deadline passed, -1 the process
+ * ended first.
+ */
+int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
+		      struct endpoint *eps, int max, int *n);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * sockgrade: the command line. Only this file decides to exit.
+ *
+ *   sockgrade grade [options] SPEC...          grade every lab of each SPEC
+ *   sockgrade selfcheck [options] SPEC FOLDER  visible probes on one submission
+ *   sockgrade check SPEC...                    validate specs
+ *
+ * Exit status: 0 graded (or selfcheck all passed), 1 selfcheck with failures,
+ * 2 a spec, reference or harness error.
+ */
+#include "grade.h"
+#include "spec.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void usage(FILE *f)
+{
+	fputs("usage: sockgrade grade [options] SPEC...\n"
+	      "       sockgrade selfcheck [options] SPEC SUBMISSION\n"
+	      "       sockgrade check SPEC...\n"
+	      "options:\n"
+	      "  --reports DIR           where reports go (default: reports)\n"
+	      "  --submissions DIR       the submissions of the one SPEC given\n"
+	      "  --submissions-root DIR  <DIR>/<lab>/ for each SPEC (default: submissions)\n"
+	      "  --reference-root DIR    <DIR>/<lab>/ holds the reference (default: beside specs/)\n"
+	      "  --only NAME             grade only this submission\n"
+	      "  --jobs N                submissions graded at once (default: cores)\n"
+	      "  --seed N                replay the random choices of an earlier run\n"
+	      "  --time-scale X          multiply every deadline by X (slow machines)\n"
+	      "  --verbose               show the conversation of failing probes\n"
+	      "  --color / --no-color    colour in selfcheck output (default: when a terminal)\n",
+	      f);
+}
+
+static int parse_number(const char *opt, const char *s, unsigned long long *out)
+{
+	char *end;
+	*out = strtoull(s, &end, 10);
+	if (!*s || *end) {
+		fprintf(stderr, "sockgrade: %s: '%s' is not a whole number\n", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_specs(int argc, char **argv)
+{
+	int rc = 0;
+	for (int i = 0; i < argc; i++) {
+		struct spec *s;
+		char err[ERRLEN];
+		if (spec_load(argv[i], &s, err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			rc = EXIT_ERROR;
+			continue;
+		}
+		printf("%s: lab '%s', %zu programs, %zu probes, %d points\n", argv[i], s->lab,
+		       s->nprograms, s->nprobes, spec_max_score(s, 1));
+		spec_free(s);
+	}
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "reports", required_argument, NULL, 'r' },
+		{ "submissions", required_argument, NULL, 's' },
+		{ "submissions-root", required_argument, NULL, 'S' },
+		{ "reference-root", required_argument, NULL, 'R' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "jobs", required_argument, NULL, 'j' },
+		{ "seed", required_argument, NULL, 'e' },
+		{ "time-scale", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "color", no_argument, NULL, 'c' },
+		{ "no-color", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct grade_opts o = { .reports = "reports", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	const char *nc = getenv("NO_COLOR");
+
+	o.color = isatty(1) && !(nc && *nc);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	const char *cmd = argv[1];
+	argc--;
+	argv++;
+	int c;
+	unsigned long long n;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o.reports = optarg; break;
+		case 's': o.submissions = optarg; break;
+		case 'S': o.submissions_root = optarg; break;
+		case 'R': o.reference_root = optarg; break;
+		case 'o': o.only = *optarg ? optarg : NULL; break;
+		case 'j':
+			if (parse_number("--jobs", optarg, &n) < 0)
+				return EXIT_ERROR;
+			if (n > 0)
+				o.jobs = n > 256 ? 256 : (int)n;
+			break;
+		case 'e':
+			if (parse_number("--seed", optarg, &n) < 0)
+				return EXIT_ERROR;
+			o.seed = n;
+			o.seed_given = 1;
+			break;
+		case 't': {
+			char *end;
+			double ts = strtod(optarg, &end);
+			if (*end || ts <= 0) {
+				fprintf(stderr, "sockgrade: --time-scale: '%s' is not a positive number\n",
+					optarg);
+				return EXIT_ERROR;
+			}
+			time_scale = ts;
+			break;
+		}
+		case 'v': o.verbose = 1; break;
+		case 'c': o.color = 1; break;
+		case 'C': o.color = 0; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_ERROR;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (o.jobs < 1)
+		o.jobs = 1;
+	/* a write to a student's closed socket is an error to report, not our death */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (!strcmp(cmd, "check")) {
+		if (argc < 1) {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		return check_specs(argc, argv);
+	}
+	if (!strcmp(cmd, "grade")) {
+		if (argc < 1 || (o.submissions && argc > 1)) {
+			fprintf(stderr, "sockgrade: grade takes one SPEC with --submissions, else one "
+					"or more\n");
+			return EXIT_ERROR;
+		}
+		int rc = EXIT_GRADED;
+		for (int i = 0; i < argc; i++) {
+			int r = grade_lab(argv[i], &o);
+			if (r != EXIT_GRADED)
+				rc = r;
+		}
+		return rc;
+	}
+	if (!strcmp(cmd, "selfcheck")) {
+		if (argc != 2) {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		return grade_selfcheck(argv[0], argv[1], &o);
+	}
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "sockgrade: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_ERROR;
+}

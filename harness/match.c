@@ -1,0 +1,119 @@
+#include "match.h"
+#include "util.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int match_mode_parse(const char *s)
+{
+	if (!strcmp(s, "exact"))
+		return MATCH_EXACT;
+	if (!strcmp(s, "prefix"))
+		return MATCH_PREFIX;
+	if (!strcmp(s, "contains"))
+		return MATCH_CONTAINS;
+	if (!strcmp(s, "regex"))
+		return MATCH_REGEX;
+	return -1;
+}
+
+static long first_diff(const char *a, size_t al, const char *b, size_t bl)
+{
+	size_t n = al < bl ? al : bl;
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return (long)i;
+	return al == bl ? -1 : (long)n;
+}
+
+static int tolerated(enum match_tolerance tol, char c)
+{
+	return tol == TOL_NUL_OR_NEWLINE && (c == '\0' || c == '\n');
+}
+
+static enum match_verdict match_exact(enum match_tolerance tol, const char *want, size_t wlen,
+				      const char *buf, size_t blen, int final, size_t *consumed,
+				      long *diff_at)
+{
+	size_t n = blen < wlen ? blen : wlen;
+	long d = first_diff(want, n, buf, n);
+
+	if (d >= 0) {
+		*diff_at = d;
+		return MATCH_NO;
+	}
+	if (blen < wlen) {
+		*diff_at = (long)blen;
+		return final ? MATCH_NO : MATCH_MORE;
+	}
+	if (blen == wlen) {
+		*consumed = wlen;
+		return tol != TOL_NONE && !final ? MATCH_YES_MORE : MATCH_YES;
+	}
+	if (tolerated(tol, buf[wlen]) && blen == wlen + 1) {
+		*consumed = wlen + 1;
+		return MATCH_YES;
+	}
+	*diff_at = (long)(tolerated(tol, buf[wlen]) ? wlen + 1 : wlen);
+	return MATCH_NO;
+}
+
+enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
+			       const char *want, size_t wlen, const char *buf, size_t blen,
+			       int final, size_t *consumed, long *diff_at, char *err)
+{
+	*consumed = 0;
+	*diff_at = -1;
+	switch (mode) {
+	case MATCH_EXACT:
+		return match_exact(tol, want, wlen, buf, blen, final, consumed, diff_at);
+	case MATCH_PREFIX: {
+		size_t n = blen < wlen ? blen : wlen;
+		long d = first_diff(want, n, buf, n);
+		if (d >= 0) {
+			*diff_at = d;
+			return MATCH_NO;
+		}
+		if (blen < wlen) {
+			*diff_at = (long)blen;
+			return final ? MATCH_NO : MATCH_MORE;
+		}
+		*consumed = wlen;
+		return MATCH_YES;
+	}
+	case MATCH_CONTAINS: {
+		const char *hit = wlen ? memmem(buf, blen, want, wlen) : buf;
+		if (hit) {
+			*consumed = (size_t)(hit - buf) + wlen;
+			return MATCH_YES;
+		}
+		return final ? MATCH_NO : MATCH_MORE;
+	}
+	case MATCH_REGEX: {
+		regex_t re;
+		char *pat = xstrndup(want, wlen);
+		char *text = xstrndup(buf, blen);
+		regmatch_t m;
+		int rc = regcomp(&re, pat, REG_EXTENDED);
+		free(pat);
+		if (rc) {
+			char msg[128];
+			regerror(rc, &re, msg, sizeof msg);
+			snprintf(err, ERRLEN, "bad regular expression: %s", msg);
+			free(text);
+			return MATCH_NO;
+		}
+		rc = regexec(&re, text, 1, &m, 0);
+		regfree(&re);
+		free(text);
+		if (rc == 0) {
+			*consumed = (size_t)m.rm_eo;
+			return MATCH_YES;
+		}
+		return final ? MATCH_NO : MATCH_MORE;
+	}
+	}
+	return MATCH_NO;
+}

@@ -1,0 +1,121 @@
+/* sandbox: the one module that starts, confines and stops student code. */
+#ifndef SG_SANDBOX_H
+#define SG_SANDBOX_H
+
+#include <poll.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* How a run ended. The short codes follow isolate's: OK, RE, SG, TO, ML, OL, XX. */
+enum verdict_status {
+	V_RUNNING,	/* not ended yet */
+	V_OK,		/* exited with status 0 */
+	V_EXIT,		/* RE: exited with a non-zero status */
+	V_SIGNAL,	/* SG: killed by a signal it did not get from the harness */
+	V_TIME,		/* TO: wall or CPU time limit */
+	V_MEMORY,	/* ML: memory limit */
+	V_STOPPED,	/* still running when the harness stopped it (the normal end of a server) */
+	V_ERROR,	/* XX: the harness could not run it */
+};
+
+struct verdict {
+	enum verdict_status status;
+	int exit_code;		/* V_OK, V_EXIT */
+	int signal;		/* V_SIGNAL; also the signal that ended a V_STOPPED or V_TIME run */
+	int64_t wall_ms;	/* from start to end */
+	int64_t cpu_ms;		/* user + system */
+	long max_rss_kb;
+	size_t output_cut;	/* bytes of stdout and stderr not kept (output limit) */
+	char detail[160];	/* e.g. why it could not run */
+};
+
+const char *verdict_code(enum verdict_status s);
+/* "exited with status 1", "killed by SIGSEGV", ... into sb. */
+void verdict_describe(const struct verdict *v, struct strbuf *sb);
+
+struct sandbox_limits {
+	int64_t cpu_ms;		/* CPU time */
+	long memory_mb;		/* address space */
+	int nofile;		/* open files */
+	long fsize_mb;		/* largest file it may write */
+	size_t output_cap;	/* bytes of stdout and of stderr kept (head and tail) */
+};
+
+void sandbox_default_limits(struct sandbox_limits *lim);
+
+/* Captured output: the first half and last half of what a program wrote, and the count. */
+struct capture {
+	struct strbuf head;
+	char *tail;		/* ring of the newest bytes once head is full */
+	size_t tail_cap, tail_len, tail_pos;
+	size_t cap;		/* head + tail together */
+	size_t total;		/* bytes the program wrote */
+};
+
+/* What was kept, in order, with a "[... N bytes cut ...]" marker where bytes were dropped. */
+void capture_text(const struct capture *c, struct strbuf *out);
+/* The last n bytes kept. */
+void capture_tail(const struct capture *c, size_t n, struct strbuf *out);
+
+struct sandbox;
+struct sbproc;
+
+struct spawn {
+	const char *const *argv;	/* argv[0] is looked up in PATH when it has no '/' */
+	const char *cwd;		/* folder of the scratch copy it runs in */
+	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
+	int merge_output;		/* 1: stderr goes to the stdout pipe */
+	const struct sandbox_limits *lim;
+};
+
+/* Opens a sandbox for one submission; 0 or -1 with err. */
+int sandbox_open(struct sandbox **out, char *err);
+/* Stops everything still running in it and frees it. */
+void sandbox_close(struct sandbox *sb);
+/* "none", "rootless" or "root". */
+const char *sandbox_mode(const struct sandbox *sb);
+/* One line on what this mode does not provide, or NULL. */
+const char *sandbox_mode_warning(const struct sandbox *sb);
+
+/* Starts a program; 0 and *out, or -1 with err (nothing is left running). */
+int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **out, char *err);
+
+/*
+ * Fills up to max pollfds with what the harness must watch for p (its output
+ * pipes and its pidfd); returns how many. sbproc_events() then handles what
+ * poll() reported: drains output, reaps the process when it ends.
+ */
+int sbproc_pollfds(struct sbproc *p, struct pollfd *fds, int max);
+void sbproc_events(struct sbproc *p, const struct pollfd *fds, int n);
+
+/* Waits for p to end, at most until deadline (monotonic ms); 1 ended, 0 not yet. */
+int sbproc_wait(struct sbproc *p, int64_t deadline);
+/* Stops p and everything it started: SIGTERM, a short grace, SIGKILL; all reaped. */
+void sbproc_stop(struct sbproc *p);
+/* Marks a run that the harness ends at its deadline as a time limit, then stops it. */
+void sbproc_timeout(struct sbproc *p);
+void sbproc_signal(struct sbproc *p, int sig);
+int sbproc_ended(const struct sbproc *p);
+pid_t sbproc_pid(const struct sbproc *p);
+int sbproc_stdin(const struct sbproc *p);	/* -1 unless stdin_pipe */
+void sbproc_close_stdin(struct sbproc *p);
+const struct verdict *sbproc_verdict(const struct sbproc *p);
+const struct capture *sbproc_stdout(const struct sbproc *p);
+const struct capture *sbproc_stderr(const struct sbproc *p);
+void sbproc_free(struct sbproc *p);
+
+/*
+ * Runs a command to completion (a build): output (stdout and stderr merged)
+ * goes to out, capped. Returns 0 when it ran (see *v for how it ended), -1 with
+ * err when it could not be started.
+ */
+int sandbox_run(struct sandbox *sb, const struct spawn *sp, int64_t timeout_ms,
+		struct strbuf *out, struct verdict *v, char *err);
+
+/* Kills and reaps whatever escaped its process group (daemons) in this sandbox. */
+void sandbox_sweep(struct sandbox *sb);
+
+#endif

@@ -1,0 +1,758 @@
+/*
+ * spec: reads a lab's YAML with libyaml's document API, so that every node
+ * keeps its start mark, and turns it into struct spec. Every problem is an
+ * error "file:line:col: what is wrong"; nothing here exits or crashes on bad
+ * input. Step kinds and their options come from the table in probe.c, so a new
+ * step kind needs no change here.
+ */
+#include "spec.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+struct loader {
+	const char *name;
+	yaml_document_t doc;
+	char *err;
+	struct spec *spec;
+};
+
+static int fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(struct loader *ld, const yaml_node_t *node, const char *fmt, ...)
+{
+	char msg[ERRLEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (node)
+		snprintf(ld->err, ERRLEN, "%s:%zu:%zu: %s", ld->name,
+			 node->start_mark.line + 1, node->start_mark.column + 1, msg);
+	else
+		snprintf(ld->err, ERRLEN, "%s: %s", ld->name, msg);
+	return -1;
+}
+
+static yaml_node_t *node_at(struct loader *ld, int index)
+{
+	return yaml_document_get_node(&ld->doc, index);
+}
+
+static const char *node_kind(const yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+/* A plain empty, "~" or "null" scalar: the key was written with no value. */
+static int is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return 0;
+	const char *v = (const char *)n->data.scalar.value;
+	return !*v || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") || !strcmp(v, "NULL");
+}
+
+static const char *closest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	int bestd = 1000;
+	int limit = (int)strlen(word) / 3;
+
+	if (limit < 2)
+		limit = 2;
+	for (size_t i = 0; i < n; i++) {
+		int d = edit_distance(word, cands[i]);
+		if (d < bestd) {
+			bestd = d;
+			best = cands[i];
+		}
+	}
+	return bestd <= limit ? best : NULL;
+}
+
+static int unknown_key(struct loader *ld, const yaml_node_t *key, const char *what,
+		       const char *const *known, size_t n)
+{
+	const char *k = (const char *)key->data.scalar.value;
+	const char *s = closest(k, known, n);
+
+	if (s)
+		return fail(ld, key, "unknown %s '%s' (did you mean '%s'?)", what, k, s);
+	return fail(ld, key, "unknown %s '%s'", what, k);
+}
+
+static int want_scalar(struct loader *ld, const yaml_node_t *n, const char *what)
+{
+	if (n->type != YAML_SCALAR_NODE)
+		return fail(ld, n, "%s must be a scalar, not %s", what, node_kind(n));
+	return 0;
+}
+
+static int get_string(struct loader *ld, const yaml_node_t *n, const char *what, char **out)
+{
+	if (want_scalar(ld, n, what) < 0)
+		return -1;
+	free(*out);
+	*out = xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
+	return 0;
+}
+
+static int get_duration(struct loader *ld, const yaml_node_t *n, const char *what, int64_t *out)
+{
+	if (want_scalar(ld, n, what) < 0)
+		return -1;
+	int64_t ms = parse_duration_ms((const char *)n->data.scalar.value);
+	if (ms < 0)
+		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what,
+			    (const char *)n->data.scalar.value);
+	*out = ms;
+	return 0;
+}
+
+static int get_int(struct loader *ld, const yaml_node_t *n, const char *what, long min, long max,
+		   long *out)
+{
+	if (want_scalar(ld, n, what) < 0)
+		return -1;
+	const char *s = (const char *)n->data.scalar.value;
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno)
+		return fail(ld, n, "%s: '%s' is not a whole number", what, s);
+	if (v < min || v > max)
+		return fail(ld, n, "%s: %ld is out of range (%ld to %ld)", what, v, min, max);
+	*out = v;
+	return 0;
+}
+
+static int get_bool(struct loader *ld, const yaml_node_t *n, const char *what, int *out)
+{
+	if (want_scalar(ld, n, what) < 0)
+		return -1;
+	const char *s = (const char *)n->data.scalar.value;
+	if (!strcmp(s, "true") || !strcmp(s, "yes"))
+		*out = 1;
+	else if (!strcmp(s, "false") || !strcmp(s, "no"))
+		*out = 0;
+	else
+		return fail(ld, n, "%s: '%s' is not true or false", what, s);
+	return 0;
+}
+
+/* A list of scalars; a lone scalar counts as a list of one. */
+static int get_list(struct loader *ld, const yaml_node_t *n, const char *what, char ***out,
+		    size_t *nout)
+{
+	if (n->type == YAML_SCALAR_NODE) {
+		*out = xcalloc(1, sizeof **out);
+		(*out)[0] = xstrndup((const char *)n->data.scalar.value, n->data.scalar.length);
+		*nout = 1;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail(ld, n, "%s must be a list, not %s", what, node_kind(n));
+	size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*out = xcalloc(cnt + 1, sizeof **out);
+	*nout = 0;
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *it = node_at(ld, n->data.sequence.items.start[i]);
+		if (want_scalar(ld, it, what) < 0)
+			return -1;
+		(*out)[(*nout)++] = xstrndup((const char *)it->data.scalar.value,
+					     it->data.scalar.length);
+	}
+	return 0;
+}
+
+static int valid_name(const char *s)
+{
+	if (!*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* Walks the pairs of a mapping: calls fn(key, value) for each, checking duplicates. */
+typedef int (*pair_fn)(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+		       const yaml_node_t *value);
+
+static int each_pair(struct loader *ld, const yaml_node_t *map, const char *what, void *ctx,
+		     pair_fn fn)
+{
+	if (map->type != YAML_MAPPING_NODE)
+		return fail(ld, map, "%s must be a mapping, not %s", what, node_kind(map));
+	yaml_node_pair_t *start = map->data.mapping.pairs.start;
+	yaml_node_pair_t *top = map->data.mapping.pairs.top;
+	for (yaml_node_pair_t *p = start; p < top; p++) {
+		yaml_node_t *k = node_at(ld, p->key);
+		yaml_node_t *v = node_at(ld, p->value);
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(ld, k, "keys of %s must be scalars", what);
+		for (yaml_node_pair_t *q = start; q < p; q++) {
+			yaml_node_t *qk = node_at(ld, q->key);
+			if (qk->type == YAML_SCALAR_NODE &&
+			    !strcmp((char *)qk->data.scalar.value, (char *)k->data.scalar.value))
+				return fail(ld, k, "'%s' is given twice in %s", (char *)k->data.scalar.value,
+					    what);
+		}
+		if (fn(ld, ctx, k, (const char *)k->data.scalar.value, v) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- defaults ---- */
+
+static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+		      const yaml_node_t *v)
+{
+	static const char *const known[] = { "within", "ready_within", "build_within", "cc", "cflags",
+					     "ldflags" };
+	struct spec *s = ctx;
+
+	if (!strcmp(k, "within"))
+		return get_duration(ld, v, "within", &s->within_ms);
+	if (!strcmp(k, "ready_within"))
+		return get_duration(ld, v, "ready_within", &s->ready_within_ms);
+	if (!strcmp(k, "build_within"))
+		return get_duration(ld, v, "build_within", &s->build_within_ms);
+	if (!strcmp(k, "cc"))
+		return get_string(ld, v, "cc", &s->cc);
+	if (!strcmp(k, "cflags"))
+		return get_string(ld, v, "cflags", &s->cflags);
+	if (!strcmp(k, "ldflags"))
+		return get_string(ld, v, "ldflags", &s->ldflags);
+	return unknown_key(ld, key, "default", known, sizeof known / sizeof *known);
+}
+
+/* ---- programs ---- */
+
+static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+			  const yaml_node_t *v)
+{
+	static const char *const known[] = { "sources", "argv", "ready", "cflags" };
+	struct program *p = ctx;
+
+	if (!strcmp(k, "sources")) {
+		if (get_list(ld, v, "sources", &p->sources, &p->nsources) < 0)
+			return -1;
+		for (size_t i = 0; i < p->nsources; i++)
+			if (!*p->sources[i] || strchr(p->sources[i], '/') || p->sources[i][0] == '.')
+				return fail(ld, v, "source '%s' must be a plain file name",
+					    p->sources[i]);
+		return 0;
+	}
+	if (!strcmp(k, "argv"))
+		return get_list(ld, v, "argv", &p->argv, &p->argc);
+	if (!strcmp(k, "ready")) {
+		if (get_string(ld, v, "ready", &p->ready) < 0)
+			return -1;
+		if (strcmp(p->ready, "tcp") && strcmp(p->ready, "udp") && strcmp(p->ready, "none"))
+			return fail(ld, v, "ready: '%s' is not one of tcp, udp, none", p->ready);
+		return 0;
+	}
+	if (!strcmp(k, "cflags"))
+		return get_string(ld, v, "cflags", &p->cflags);
+	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
+}
+
+static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+		      const yaml_node_t *v)
+{
+	struct spec *s = ctx;
+	(void)ctx;
+
+	if (!valid_name(k))
+		return fail(ld, key, "program name '%s' must be a plain name (letters, digits, _ and -)",
+			    k);
+	struct program *p = &s->programs[s->nprograms++];
+	p->name = xstrdup(k);
+	if (each_pair(ld, v, "a program", p, on_program_key) < 0)
+		return -1;
+	if (!p->nsources)
+		return fail(ld, v, "program '%s' has no sources", k);
+	if (!p->ready)
+		p->ready = xstrdup("tcp");
+	if (!p->argv)
+		p->argv = xcalloc(1, sizeof *p->argv);
+	return 0;
+}
+
+/* ---- steps ---- */
+
+static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, enum opt_type type,
+		    const char *choices, struct step_arg *a)
+{
+	char what[96];
+
+	snprintf(what, sizeof what, "'%s'", key);
+	a->key = key;
+	a->type = type;
+	a->line = (int)v->start_mark.line + 1;
+	a->col = (int)v->start_mark.column + 1;
+	if (type == OPT_NONE) {
+		if (!is_null(v))
+			return fail(ld, v, "'%s' takes no value", key);
+		return 0;
+	}
+	if (is_null(v) && type != OPT_TEXT)
+		return 0;
+	a->present = 1;
+	if (type == OPT_LIST)
+		return get_list(ld, v, what, &a->list, &a->nlist);
+	if (want_scalar(ld, v, what) < 0)
+		return -1;
+	a->text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
+	a->len = v->data.scalar.length;
+	switch (type) {
+	case OPT_TEXT:
+		if (is_null(v)) {
+			a->present = 0;
+			a->len = 0;
+			a->text[0] = '\0';
+		}
+		return 0;
+	case OPT_NAME:
+	case OPT_PROGRAM:
+		if (!valid_name(a->text))
+			return fail(ld, v, "%s: '%s' is not a name (letters, digits, _ and -)", what,
+				    a->text);
+		if (type == OPT_PROGRAM && !spec_program(ld->spec, a->text)) {
+			const char *names[64];
+			size_t n = 0;
+			for (size_t i = 0; i < ld->spec->nprograms && n < 64; i++)
+				names[n++] = ld->spec->programs[i].name;
+			const char *s = closest(a->text, names, n);
+			if (s)
+				return fail(ld, v, "no program '%s' in this spec (did you mean '%s'?)",
+					    a->text, s);
+			return fail(ld, v, "no program '%s' in this spec", a->text);
+		}
+		return 0;
+	case OPT_DURATION:
+		return get_duration(ld, v, what, &a->num);
+	case OPT_INT: {
+		long n;
+		if (get_int(ld, v, what, 0, 1L << 30, &n) < 0)
+			return -1;
+		a->num = n;
+		return 0;
+	}
+	case OPT_BOOL: {
+		int b = 0;
+		if (get_bool(ld, v, what, &b) < 0)
+			return -1;
+		a->num = b;
+		return 0;
+	}
+	case OPT_EXIT:
+		if (!strcmp(a->text, "nonzero")) {
+			a->num = -1;
+			return 0;
+		} else {
+			long n;
+			if (get_int(ld, v, what, 0, 255, &n) < 0)
+				return fail(ld, v, "%s: '%s' is not an exit status (0 to 255 or nonzero)",
+					    what, a->text);
+			a->num = n;
+			return 0;
+		}
+	case OPT_ENUM: {
+		size_t kl = strlen(a->text);
+		for (const char *c = choices; *c;) {
+			const char *bar = strchr(c, '|');
+			size_t cl = bar ? (size_t)(bar - c) : strlen(c);
+			if (cl == kl && !memcmp(c, a->text, kl))
+				return 0;
+			c += cl + (bar != NULL);
+		}
+		struct strbuf sb = STRBUF_INIT;
+		for (const char *c = choices; *c; c++)
+			sb_adds(&sb, *c == '|' ? ", " : (char[]){ *c, 0 });
+		fail(ld, v, "%s: '%s' is not one of %s", what, a->text, sb.buf);
+		sb_release(&sb);
+		return -1;
+	}
+	default:
+		return fail(ld, v, "internal error: option type %d", (int)type);
+	}
+}
+
+static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
+{
+	if (n->type != YAML_MAPPING_NODE)
+		return fail(ld, n, "a step must be a mapping such as '- send: \"hi\"', not %s",
+			    node_kind(n));
+	st->line = (int)n->start_mark.line + 1;
+	st->col = (int)n->start_mark.column + 1;
+
+	yaml_node_pair_t *start = n->data.mapping.pairs.start;
+	yaml_node_pair_t *top = n->data.mapping.pairs.top;
+	const yaml_node_t *kind_key = NULL;
+
+	/* The step's kind is its first key that names a step kind; the rest are options. */
+	for (yaml_node_pair_t *p = start; p < top; p++) {
+		yaml_node_t *k = node_at(ld, p->key);
+		if (k->type != YAML_SCALAR_NODE)
+			return fail(ld, k, "keys of a step must be scalars");
+		const struct step_def *d = step_def_find((const char *)k->data.scalar.value);
+		if (!d || st->def)
+			continue;
+		st->def = d;
+		kind_key = k;
+		if (load_arg(ld, node_at(ld, p->value), d->name, d->value, "", &st->value) < 0)
+			return -1;
+		if (d->value_required && !st->value.present)
+			return fail(ld, k, "'%s' needs a value", d->name);
+	}
+	if (!st->def) {
+		size_t nd;
+		const struct step_def *defs = step_defs(&nd);
+		const char *names[64];
+		for (size_t i = 0; i < nd && i < 64; i++)
+			names[i] = defs[i].name;
+		yaml_node_t *k = node_at(ld, start ? start->key : 0);
+		if (!k || start == top)
+			return fail(ld, n, "empty step");
+		const char *word = (const char *)k->data.scalar.value;
+		const char *s = closest(word, names, nd < 64 ? nd : 64);
+		if (s)
+			return fail(ld, k, "unknown step '%s' (did you mean '%s'?)", word, s);
+		return fail(ld, k, "unknown step '%s'", word);
+	}
+
+	st->opts = xcalloc((size_t)(top - start), sizeof *st->opts);
+	for (yaml_node_pair_t *p = start; p < top; p++) {
+		yaml_node_t *k = node_at(ld, p->key);
+		if (k == kind_key)
+			continue;
+		const char *key = (const char *)k->data.scalar.value;
+		const struct opt_def *o = st->def->opts;
+		size_t no = 0;
+		while (o && o[no].key)
+			no++;
+		const struct opt_def *found = NULL;
+		for (size_t i = 0; i < no; i++)
+			if (!strcmp(o[i].key, key))
+				found = &o[i];
+		if (!found) {
+			const char *names[64];
+			for (size_t i = 0; i < no && i < 64; i++)
+				names[i] = o[i].key;
+			char what[80];
+			snprintf(what, sizeof what, "option of '%s'", st->def->name);
+			if (step_def_find(key))
+				return fail(ld, k, "one step has two kinds, '%s' and '%s'",
+					    st->def->name, key);
+			return unknown_key(ld, k, what, names, no < 64 ? no : 64);
+		}
+		for (size_t i = 0; i < st->nopts; i++)
+			if (!strcmp(st->opts[i].key, key))
+				return fail(ld, k, "'%s' is given twice in a step", key);
+		if (load_arg(ld, node_at(ld, p->value), found->key, found->type,
+			     found->choices ? found->choices : "", &st->opts[st->nopts++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- probes ---- */
+
+static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+			const yaml_node_t *v)
+{
+	static const char *const known[] = { "name", "points", "hint", "visibility", "repeat",
+					     "steps" };
+	struct probe *p = ctx;
+
+	if (!strcmp(k, "name")) {
+		if (get_string(ld, v, "name", &p->name) < 0)
+			return -1;
+		if (!*p->name)
+			return fail(ld, v, "a probe's name must not be empty");
+		return 0;
+	}
+	if (!strcmp(k, "points")) {
+		long n;
+		if (get_int(ld, v, "points", 0, 1000000, &n) < 0)
+			return -1;
+		p->points = (int)n;
+		return 0;
+	}
+	if (!strcmp(k, "hint"))
+		return get_string(ld, v, "hint", &p->hint);
+	if (!strcmp(k, "repeat")) {
+		long n;
+		if (get_int(ld, v, "repeat", 1, 100, &n) < 0)
+			return -1;
+		p->repeat = (int)n;
+		return 0;
+	}
+	if (!strcmp(k, "visibility")) {
+		char *s = NULL;
+		if (get_string(ld, v, "visibility", &s) < 0)
+			return -1;
+		int ok = !strcmp(s, "visible") || !strcmp(s, "hidden");
+		p->hidden = !strcmp(s, "hidden");
+		if (!ok)
+			fail(ld, v, "visibility: '%s' is not one of visible, hidden", s);
+		free(s);
+		return ok ? 0 : -1;
+	}
+	if (!strcmp(k, "steps")) {
+		if (v->type != YAML_SEQUENCE_NODE)
+			return fail(ld, v, "steps must be a list, not %s", node_kind(v));
+		size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+		if (!cnt)
+			return fail(ld, v, "a probe needs at least one step");
+		p->steps = xcalloc(cnt, sizeof *p->steps);
+		for (size_t i = 0; i < cnt; i++) {
+			if (load_step(ld, node_at(ld, v->data.sequence.items.start[i]),
+				      &p->steps[p->nsteps++]) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	return unknown_key(ld, key, "probe key", known, sizeof known / sizeof *known);
+}
+
+static int load_probes(struct loader *ld, const yaml_node_t *v)
+{
+	struct spec *s = ld->spec;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(ld, v, "probes must be a list, not %s", node_kind(v));
+	size_t cnt = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+	s->probes = xcalloc(cnt + 1, sizeof *s->probes);
+	for (size_t i = 0; i < cnt; i++) {
+		yaml_node_t *pn = node_at(ld, v->data.sequence.items.start[i]);
+		struct probe *p = &s->probes[s->nprobes++];
+		p->number = (int)s->nprobes;
+		p->points = 1;
+		p->repeat = 1;
+		p->line = (int)pn->start_mark.line + 1;
+		p->col = (int)pn->start_mark.column + 1;
+		if (each_pair(ld, pn, "a probe", p, on_probe_key) < 0)
+			return -1;
+		if (!p->name)
+			return fail(ld, pn, "probe %zu has no name", i + 1);
+		if (!p->steps)
+			return fail(ld, pn, "probe '%s' has no steps", p->name);
+		for (size_t j = 0; j + 1 < s->nprobes; j++)
+			if (!strcmp(s->probes[j].name, p->name))
+				return fail(ld, pn, "two probes are named '%s' (the other is at line %d)",
+					    p->name, s->probes[j].line);
+	}
+	return 0;
+}
+
+/* ---- top level ---- */
+
+static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+		  const yaml_node_t *v)
+{
+	static const char *const known[] = { "lab", "title", "defaults", "programs", "probes" };
+	struct spec *s = ld->spec;
+	(void)ctx;
+
+	if (!strcmp(k, "lab")) {
+		if (get_string(ld, v, "lab", &s->lab) < 0)
+			return -1;
+		if (!valid_name(s->lab))
+			return fail(ld, v, "lab '%s' must be a plain name (letters, digits, _ and -)",
+				    s->lab);
+		return 0;
+	}
+	if (!strcmp(k, "title"))
+		return get_string(ld, v, "title", &s->title);
+	if (!strcmp(k, "defaults"))
+		return each_pair(ld, v, "defaults", s, on_default);
+	if (!strcmp(k, "programs")) {
+		if (v->type != YAML_MAPPING_NODE)
+			return fail(ld, v, "programs must be a mapping, not %s", node_kind(v));
+		size_t cnt = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+		s->programs = xcalloc(cnt + 1, sizeof *s->programs);
+		return each_pair(ld, v, "programs", s, on_program);
+	}
+	if (!strcmp(k, "probes"))
+		return 0;	/* after programs, which steps refer to */
+	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
+}
+
+int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err)
+{
+	struct loader ld = { .name = name, .err = err };
+	yaml_parser_t parser;
+	int rc = -1, have_doc = 0;
+
+	*out = NULL;
+	ld.spec = xcalloc(1, sizeof *ld.spec);
+	ld.spec->path = xstrdup(name);
+	ld.spec->within_ms = 2000;
+	ld.spec->ready_within_ms = 5000;
+	ld.spec->build_within_ms = 60000;
+
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, ERRLEN, "%s: internal error: cannot start the YAML parser", name);
+		goto out_spec;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &ld.doc)) {
+		snprintf(err, ERRLEN, "%s:%zu:%zu: %s%s%s", name, parser.problem_mark.line + 1,
+			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "bad YAML",
+			 parser.context ? " " : "", parser.context ? parser.context : "");
+		goto out_parser;
+	}
+	have_doc = 1;
+
+	yaml_node_t *root = yaml_document_get_root_node(&ld.doc);
+	if (!root) {
+		snprintf(err, ERRLEN, "%s:1:1: the spec is empty", name);
+		goto out_parser;
+	}
+	if (each_pair(&ld, root, "the spec", NULL, on_top) < 0)
+		goto out_parser;
+	/* probes last: their steps name programs */
+	const yaml_node_t *probes = NULL;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
+	     p++)
+		if (!strcmp((char *)node_at(&ld, p->key)->data.scalar.value, "probes"))
+			probes = node_at(&ld, p->value);
+	if (!ld.spec->lab) {
+		fail(&ld, root, "the spec has no 'lab'");
+		goto out_parser;
+	}
+	if (!ld.spec->nprograms) {
+		fail(&ld, root, "the spec has no 'programs'");
+		goto out_parser;
+	}
+	if (!probes) {
+		fail(&ld, root, "the spec has no 'probes'");
+		goto out_parser;
+	}
+	if (load_probes(&ld, probes) < 0)
+		goto out_parser;
+	if (!ld.spec->cc)
+		ld.spec->cc = xstrdup("cc");
+	if (!ld.spec->cflags)
+		ld.spec->cflags = xstrdup("-O1 -g");
+	if (!ld.spec->ldflags)
+		ld.spec->ldflags = xstrdup("");
+	if (!ld.spec->title)
+		ld.spec->title = xstrdup(ld.spec->lab);
+	rc = 0;
+out_parser:
+	if (have_doc)
+		yaml_document_delete(&ld.doc);
+	yaml_parser_delete(&parser);
+out_spec:
+	if (rc == 0)
+		*out = ld.spec;
+	else
+		spec_free(ld.spec);
+	return rc;
+}
+
+int spec_load(const char *path, struct spec **out, char *err)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	*out = NULL;
+	if (read_file(path, &sb) < 0) {
+		snprintf(err, ERRLEN, "%s: cannot read: %s", path, strerror(errno));
+		sb_release(&sb);
+		return -1;
+	}
+	int rc = spec_load_string(path, sb.buf ? sb.buf : "", sb.len, out, err);
+	sb_release(&sb);
+	return rc;
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+static void free_arg(struct step_arg *a)
+{
+	free(a->text);
+	free_list(a->list, a->nlist);
+}
+
+void spec_free(struct spec *s)
+{
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nprograms; i++) {
+		struct program *p = &s->programs[i];
+		free(p->name);
+		free_list(p->sources, p->nsources);
+		free_list(p->argv, p->argc);
+		free(p->ready);
+		free(p->cflags);
+	}
+	free(s->programs);
+	for (size_t i = 0; i < s->nprobes; i++) {
+		struct probe *p = &s->probes[i];
+		for (size_t j = 0; j < p->nsteps; j++) {
+			free_arg(&p->steps[j].value);
+			for (size_t k = 0; k < p->steps[j].nopts; k++)
+				free_arg(&p->steps[j].opts[k]);
+			free(p->steps[j].opts);
+		}
+		free(p->steps);
+		free(p->name);
+		free(p->hint);
+	}
+	free(s->probes);
+	free(s->path);
+	free(s->lab);
+	free(s->title);
+	free(s->cc);
+	free(s->cflags);
+	free(s->ldflags);
+	free(s);
+}
+
+const struct program *spec_program(const struct spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->nprograms; i++)
+		if (!strcmp(spec->programs[i].name, name))
+			return &spec->programs[i];
+	return NULL;
+}
+
+const struct step_arg *step_opt(const struct step *step, const char *key)
+{
+	for (size_t i = 0; i < step->nopts; i++)
+		if (!strcmp(step->opts[i].key, key) && step->opts[i].present)
+			return &step->opts[i];
+	return NULL;
+}
+
+int spec_max_score(const struct spec *spec, int include_hidden)
+{
+	int total = 0;
+	for (size_t i = 0; i < spec->nprobes; i++)
+		if (include_hidden || !spec->probes[i].hidden)
+			total += spec->probes[i].points;
+	return total;
+}

@@ -1,0 +1,119 @@
+/* spec: a lab's YAML spec, loaded with libyaml and validated into struct spec. */
+#ifndef SG_SPEC_H
+#define SG_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct probe_run;
+struct step;
+
+/* What the value of a step's key, or of one of its options, may be. */
+enum opt_type {
+	OPT_NONE,	/* nothing: the key stands alone */
+	OPT_TEXT,	/* bytes; {name} is replaced at run time, {{ and }} are braces */
+	OPT_NAME,	/* an identifier: connection, listener, variable or program */
+	OPT_DURATION,	/* "2s", "300ms" */
+	OPT_INT,	/* a whole number */
+	OPT_BOOL,	/* true or false */
+	OPT_LIST,	/* a sequence of texts (argv) */
+	OPT_ENUM,	/* one of the words in choices */
+	OPT_EXIT,	/* an exit expectation: a number or "nonzero" */
+	OPT_PROGRAM,	/* the name of one of the spec's programs */
+};
+
+struct opt_def {
+	const char *key;
+	enum opt_type type;
+	const char *choices;	/* OPT_ENUM: words separated by '|' */
+};
+
+/* One kind of step: its name, what it takes, and the function that runs it. */
+struct step_def {
+	const char *name;
+	enum opt_type value;		/* the type of the kind key's own value */
+	int value_required;		/* 1: the kind key needs a value */
+	const struct opt_def *opts;	/* options it accepts, ending with a NULL key */
+	int (*run)(struct probe_run *run, const struct step *step);
+};
+
+/* Finds a step kind by name (table lives in probe.c); NULL if none. */
+const struct step_def *step_def_find(const char *name);
+/* The whole table, for suggestions and documentation. */
+const struct step_def *step_defs(size_t *n);
+
+/* A value given in the spec, with where it was written. */
+struct step_arg {
+	const char *key;	/* the option's name (points into the step_def) */
+	enum opt_type type;
+	char *text;		/* every scalar type: the scalar as written (NUL-terminated) */
+	size_t len;		/* its length; texts may hold NUL bytes */
+	char **list;		/* OPT_LIST: the items */
+	size_t nlist;
+	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status or -1 for nonzero */
+	int present;		/* 0 for a value the spec did not give */
+	int line, col;		/* 1-based position in the spec */
+};
+
+struct step {
+	const struct step_def *def;
+	struct step_arg value;	/* the value of the kind key */
+	struct step_arg *opts;
+	size_t nopts;
+	int line, col;
+};
+
+/* The option key of step, or NULL when the spec did not give it. */
+const struct step_arg *step_opt(const struct step *step, const char *key);
+
+struct program {
+	char *name;		/* the binary's name, and the make target */
+	char **sources;		/* source files compiled when there is no Makefile */
+	size_t nsources;
+	char **argv;		/* argv[1..] template, {port} and {host} substituted */
+	size_t argc;
+	char *ready;		/* "tcp", "udp" or "none": when a started program is ready */
+	char *cflags;		/* overrides the spec's cflags when set */
+};
+
+struct probe {
+	char *name;
+	int number;		/* 1-based position in the spec */
+	int points;
+	char *hint;		/* shown to students on failure; may be NULL */
+	int hidden;		/* visibility: hidden */
+	int repeat;		/* runs; the probe fails if any run fails */
+	struct step *steps;
+	size_t nsteps;
+	int line, col;
+};
+
+struct spec {
+	char *path;		/* as given to spec_load, for messages */
+	char *lab;
+	char *title;
+	int64_t within_ms;	/* default deadline of every wait */
+	int64_t ready_within_ms; /* default readiness deadline */
+	int64_t build_within_ms; /* time limit of one build command */
+	char *cc;
+	char *cflags;
+	char *ldflags;
+	struct program *programs;
+	size_t nprograms;
+	struct probe *probes;
+	size_t nprobes;
+};
+
+/*
+ * Loads and validates the spec at path. Returns 0 and sets *out, or -1 with
+ * err set to "path:line:col: what is wrong".
+ */
+int spec_load(const char *path, struct spec **out, char *err);
+/* The same from memory; name is used in messages. */
+int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err);
+void spec_free(struct spec *spec);
+
+const struct program *spec_program(const struct spec *spec, const char *name);
+int spec_max_score(const struct spec *spec, int include_hidden);
+
+#endif

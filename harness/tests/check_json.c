@@ -1,0 +1,747 @@
+#include <check.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "util.h"
+
+/* Writes one string value compactly and returns the text (caller frees). */
+static char *quote(const char *s, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	jw_init(&w, &sb, 0);
+	jw_string_len(&w, s, len);
+	return sb_detach(&sb, NULL);
+}
+
+static char *quotes(const char *s)
+{
+	return quote(s, strlen(s));
+}
+
+/* Parses a string that must be valid JSON; fails the test otherwise. */
+static struct json *parse_ok(const char *text, size_t len)
+{
+	char err[ERRLEN] = "";
+	struct json *j = json_parse(text, len, err);
+
+	ck_assert_msg(j != NULL, "'%s' did not parse: %s", text, err);
+	return j;
+}
+
+/* A document using every writer call, written the same way for both modes. */
+static void write_sample(struct json_writer *w)
+{
+	jw_object_begin(w);
+	jw_key(w, "name");
+	jw_string(w, "echo");
+	jw_key(w, "score");
+	jw_double(w, 0.5);
+	jw_key(w, "steps");
+	jw_array_begin(w);
+	jw_int(w, 1);
+	jw_bool(w, 1);
+	jw_bool(w, 0);
+	jw_null(w);
+	jw_string(w, NULL);
+	jw_array_end(w);
+	jw_key(w, "empty_a");
+	jw_array_begin(w);
+	jw_array_end(w);
+	jw_key(w, "empty_o");
+	jw_object_begin(w);
+	jw_object_end(w);
+	jw_key(w, "nested");
+	jw_object_begin(w);
+	jw_key(w, "k");
+	jw_array_begin(w);
+	jw_object_begin(w);
+	jw_object_end(w);
+	jw_array_end(w);
+	jw_object_end(w);
+	jw_object_end(w);
+}
+
+START_TEST(test_write_compact)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	jw_init(&w, &sb, 0);
+	write_sample(&w);
+	ck_assert_str_eq(sb.buf,
+		"{\"name\":\"echo\",\"score\":0.5,\"steps\":[1,true,false,null,null],"
+		"\"empty_a\":[],\"empty_o\":{},\"nested\":{\"k\":[{}]}}");
+	ck_assert_int_eq(w.depth, 0);
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_write_pretty)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	jw_init(&w, &sb, 1);
+	write_sample(&w);
+	ck_assert_str_eq(sb.buf,
+		"{\n"
+		"  \"name\": \"echo\",\n"
+		"  \"score\": 0.5,\n"
+		"  \"steps\": [\n"
+		"    1,\n"
+		"    true,\n"
+		"    false,\n"
+		"    null,\n"
+		"    null\n"
+		"  ],\n"
+		"  \"empty_a\": [],\n"
+		"  \"empty_o\": {},\n"
+		"  \"nested\": {\n"
+		"    \"k\": [\n"
+		"      {}\n"
+		"    ]\n"
+		"  }\n"
+		"}\n");
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_write_top_level)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	/* a bare scalar, then a second value on its own line (JSON Lines) */
+	jw_init(&w, &sb, 0);
+	jw_int(&w, 42);
+	ck_assert_str_eq(sb.buf, "42");
+	jw_array_begin(&w);
+	jw_array_end(&w);
+	ck_assert_str_eq(sb.buf, "42\n[]");
+	sb_reset(&sb);
+
+	jw_init(&w, &sb, 1);
+	jw_string(&w, "a");
+	jw_int(&w, 1);
+	ck_assert_str_eq(sb.buf, "\"a\"\n1\n");
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_write_misuse)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	/* key without value, two keys in a row, an extra end: still valid JSON */
+	jw_init(&w, &sb, 0);
+	jw_object_begin(&w);
+	jw_key(&w, "a");
+	jw_key(&w, "b");
+	jw_int(&w, 1);
+	jw_key(&w, "c");
+	jw_object_end(&w);
+	jw_object_end(&w);
+	ck_assert_str_eq(sb.buf, "{\"a\":null,\"b\":1,\"c\":null}");
+	ck_assert_int_eq(w.depth, 0);
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_write_deep)
+{
+	struct strbuf sb = STRBUF_INIT, want = STRBUF_INIT;
+	struct json_writer w;
+	const int n = 200;	/* far past first[64] */
+
+	jw_init(&w, &sb, 0);
+	for (int i = 0; i < n; i++) {
+		jw_array_begin(&w);
+		jw_int(&w, i);
+	}
+	for (int i = 0; i < n; i++) {
+		jw_array_begin(&w);
+		jw_array_end(&w);
+		jw_array_end(&w);
+	}
+	for (int i = 0; i < n; i++)
+		sb_addf(&want, "[%d,", i);
+	for (int i = 0; i < n; i++)
+		sb_adds(&want, i ? ",[]]" : "[]]");
+	ck_assert_str_eq(sb.buf, want.buf);
+	ck_assert_int_eq(w.depth, 0);
+
+	/* and pretty output of the same nests and reads back */
+	sb_reset(&sb);
+	jw_init(&w, &sb, 1);
+	for (int i = 0; i < 100; i++) {
+		jw_object_begin(&w);
+		jw_key(&w, "x");
+		jw_int(&w, i);
+		jw_key(&w, "in");
+	}
+	jw_null(&w);
+	for (int i = 0; i < 100; i++)
+		jw_object_end(&w);
+	struct json *j = parse_ok(sb.buf, sb.len), *root = j;
+	const struct json *p = j;
+	for (int i = 0; i < 100; i++) {
+		ck_assert_int_eq(json_int(json_get(p, "x"), -1), i);
+		p = json_get(p, "in");
+	}
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(json_type(p), JSON_NULL);
+	ck_assert_str_eq(sb.buf + sb.len - 2, "}\n");
+	json_free(root);
+	sb_release(&sb);
+	sb_release(&want);
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+	char *s;
+
+	s = quotes("a\"b\\c/d");
+	ck_assert_str_eq(s, "\"a\\\"b\\\\c/d\"");
+	free(s);
+	s = quotes("\n\t\r\b\f\x01\x1f\x7f");
+	ck_assert_str_eq(s, "\"\\n\\t\\r\\b\\f\\u0001\\u001f\x7f\"");
+	free(s);
+	s = quotes("</script><!-- & -->");
+	ck_assert_str_eq(s, "\"\\u003c/script\\u003e\\u003c!-- \\u0026 --\\u003e\"");
+	ck_assert_ptr_null(strstr(s, "</"));
+	ck_assert_ptr_null(strchr(s, '<'));
+	free(s);
+	/* U+2028 and U+2029 escaped, their neighbour U+2027 not */
+	s = quotes("\xe2\x80\xa8|\xe2\x80\xa9|\xe2\x80\xa7");
+	ck_assert_str_eq(s, "\"\\u2028|\\u2029|\xe2\x80\xa7\"");
+	free(s);
+	/* key strings are escaped the same way */
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+	jw_init(&w, &sb, 0);
+	jw_object_begin(&w);
+	jw_key(&w, "<k\"\n>");
+	jw_int(&w, 1);
+	jw_object_end(&w);
+	ck_assert_str_eq(sb.buf, "{\"\\u003ck\\\"\\n\\u003e\":1}");
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+	static const struct {
+		const char *in;
+		const char *out;	/* without the quotes */
+	} cases[] = {
+		/* valid: 2, 3 and 4 bytes, and the edges of the ranges */
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+		{ "\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf",
+		  "\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf4\x8f\xbf\xbf" },
+		{ "\xed\x9f\xbf", "\xed\x9f\xbf" },	/* U+D7FF, just below the surrogates */
+		/* invalid: one U+FFFD per byte */
+		{ "a\x80z", "a\xef\xbf\xbdz" },				/* stray continuation */
+		{ "\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd" },		/* overlong '/' */
+		{ "\xc1\xbf", "\xef\xbf\xbd\xef\xbf\xbd" },		/* overlong */
+		{ "\xe0\x80\xaf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong 3 */
+		{ "\xf0\x80\x80\xaf",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* overlong 4 */
+		{ "\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* U+D800 */
+		{ "\xed\xbf\xbf", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* U+DFFF */
+		{ "\xf4\x90\x80\x80",
+		  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" },	/* U+110000 */
+		{ "\xff\xfe", "\xef\xbf\xbd\xef\xbf\xbd" },
+		{ "x\xe2\x82", "x\xef\xbf\xbd\xef\xbf\xbd" },		/* cut short at the end */
+		{ "\xe2\x82<", "\xef\xbf\xbd\xef\xbf\xbd\\u003c" },	/* cut short, then ASCII */
+		{ "\xc3\xc3\xa9", "\xef\xbf\xbd\xc3\xa9" },		/* lead byte, then a valid pair */
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *s = quotes(cases[i].in);
+		size_t n = strlen(cases[i].out);
+
+		ck_assert_msg(strlen(s) == n + 2 && !memcmp(s + 1, cases[i].out, n),
+			      "case %zu: got %s", i, s);
+		/* whatever went in, what comes out is valid JSON that reads back */
+		struct json *j = parse_ok(s, strlen(s));
+		ck_assert_uint_eq(json_str_len(j), n - (strstr(cases[i].out, "\\u003c") ? 5 : 0));
+		json_free(j);
+		free(s);
+	}
+}
+END_TEST
+
+START_TEST(test_embedded_nul)
+{
+	static const char raw[] = "a\0b\0";	/* 4 bytes and the terminator */
+	char *s = quote(raw, 4);
+
+	ck_assert_str_eq(s, "\"a\\u0000b\\u0000\"");
+	struct json *j = parse_ok(s, strlen(s));
+	ck_assert_uint_eq(json_str_len(j), 4);
+	ck_assert_mem_eq(json_str(j, NULL), raw, 5);
+	json_free(j);
+	free(s);
+
+	/* a key with a NUL in it does not answer to its prefix */
+	const char *doc = "{\"a\\u0000b\": 1, \"a\": 2}";
+	j = parse_ok(doc, strlen(doc));
+	ck_assert_int_eq(json_int(json_get(j, "a"), 0), 2);
+	ck_assert_mem_eq(json_key_at(j, 0), "a\0b", 4);
+	json_free(j);
+}
+END_TEST
+
+START_TEST(test_numbers_write)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {
+		{ 0.1, "0.1" }, { 0.5, "0.5" }, { -2.0, "-2" }, { 0.0, "0" },
+		{ -0.0, "-0" }, { 1e21, "1e+21" }, { 1e-7, "1e-07" },
+		{ 123456789012.0, "123456789012" },
+		{ 0.30000000000000004, "0.30000000000000004" },
+		{ 1.0 / 3.0, "0.3333333333333333" },
+		{ DBL_MAX, "1.7976931348623157e+308" },
+		{ 5e-324, "4.94065645841247e-324" },
+	};
+	struct strbuf sb = STRBUF_INIT;
+	struct json_writer w;
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		sb_reset(&sb);
+		jw_init(&w, &sb, 0);
+		jw_double(&w, cases[i].v);
+		ck_assert_msg(!strcmp(sb.buf, cases[i].text), "case %zu: got %s", i, sb.buf);
+		struct json *j = parse_ok(sb.buf, sb.len);
+		ck_assert_msg(json_num(j, NAN) == cases[i].v, "case %zu: %s reads back differently",
+			      i, sb.buf);
+		json_free(j);
+	}
+
+	sb_reset(&sb);
+	jw_init(&w, &sb, 0);
+	jw_array_begin(&w);
+	jw_double(&w, NAN);
+	jw_double(&w, INFINITY);
+	jw_double(&w, -INFINITY);
+	jw_int(&w, LLONG_MIN);
+	jw_int(&w, LLONG_MAX);
+	jw_array_end(&w);
+	ck_assert_str_eq(sb.buf, "[null,null,null,-9223372036854775808,9223372036854775807]");
+	sb_release(&sb);
+}
+END_TEST
+
+START_TEST(test_numbers_read)
+{
+	const char *doc = "[0, -0, 12, -3.5, 1e3, 1E-2, 2.5e+1, 9007199254740993,"
+			  " -9223372036854775808, 9223372036854775808, 1.5, 1e300, 1e-400]";
+	struct json *j = parse_ok(doc, strlen(doc));
+
+	ck_assert_uint_eq(json_len(j), 13);
+	ck_assert_int_eq(json_int(json_at(j, 0), -1), 0);
+	ck_assert_int_eq(json_int(json_at(j, 1), -1), 0);
+	ck_assert_int_eq(json_int(json_at(j, 2), -1), 12);
+	ck_assert_double_eq(json_num(json_at(j, 3), 0), -3.5);
+	ck_assert_int_eq(json_int(json_at(j, 4), -1), 1000);
+	ck_assert_double_eq(json_num(json_at(j, 5), 0), 0.01);
+	ck_assert_double_eq(json_num(json_at(j, 6), 0), 25.0);
+	/* not representable as a double, exact as an integer */
+	ck_assert_int_eq(json_int(json_at(j, 7), -1), 9007199254740993LL);
+	ck_assert_int_eq(json_int(json_at(j, 8), -1), LLONG_MIN);
+	/* 2^63 does not fit a long long */
+	ck_assert_int_eq(json_int(json_at(j, 9), -1), -1);
+	ck_assert_double_eq(json_num(json_at(j, 9), 0), 9223372036854775808.0);
+	ck_assert_int_eq(json_int(json_at(j, 10), -1), -1);
+	ck_assert_int_eq(json_int(json_at(j, 11), -1), -1);
+	ck_assert_double_eq(json_num(json_at(j, 12), -1), 0.0);
+	json_free(j);
+}
+END_TEST
+
+START_TEST(test_read_types)
+{
+	const char *doc = " {\"s\": \"hi\", \"n\": 2.5, \"t\": true, \"f\": false, \"z\": null,"
+			  " \"a\": [1, \"two\"], \"o\": {\"k\": \"v\"}, \"e\": \"\"} \r\n";
+	struct json *j = parse_ok(doc, strlen(doc));
+
+	ck_assert_int_eq(json_type(j), JSON_OBJECT);
+	ck_assert_uint_eq(json_len(j), 8);
+	ck_assert_str_eq(json_get_str(j, "s", NULL), "hi");
+	ck_assert_double_eq(json_get_num(j, "n", 0), 2.5);
+	ck_assert_int_eq(json_bool(json_get(j, "t"), -1), 1);
+	ck_assert_int_eq(json_bool(json_get(j, "f"), -1), 0);
+	ck_assert_int_eq(json_type(json_get(j, "z")), JSON_NULL);
+	ck_assert_ptr_nonnull(json_get(j, "z"));
+	ck_assert_str_eq(json_str(json_at(json_get(j, "a"), 1), NULL), "two");
+	ck_assert_str_eq(json_get_str(json_get(j, "o"), "k", NULL), "v");
+	ck_assert_str_eq(json_get_str(j, "e", NULL), "");
+
+	/* member order is kept */
+	static const char *order[] = { "s", "n", "t", "f", "z", "a", "o", "e" };
+	for (size_t i = 0; i < 8; i++) {
+		ck_assert_str_eq(json_key_at(j, i), order[i]);
+		ck_assert_ptr_eq(json_value_at(j, i), json_get(j, order[i]));
+	}
+
+	/* wrong types, missing keys and NULL answer with the default */
+	ck_assert_ptr_null(json_get(j, "missing"));
+	ck_assert_str_eq(json_get_str(j, "n", "dflt"), "dflt");
+	ck_assert_double_eq(json_get_num(j, "s", 7.0), 7.0);
+	ck_assert_double_eq(json_get_num(NULL, "s", 7.0), 7.0);
+	ck_assert_int_eq(json_bool(json_get(j, "z"), 5), 5);
+	ck_assert_int_eq(json_int(json_get(j, "s"), 5), 5);
+	ck_assert_uint_eq(json_str_len(json_get(j, "n")), 0);
+	ck_assert_uint_eq(json_len(json_get(j, "s")), 0);
+	ck_assert_ptr_null(json_get(json_get(j, "a"), "s"));
+	ck_assert_ptr_null(json_at(json_get(j, "a"), 2));
+	ck_assert_ptr_null(json_at(j, 0));
+	ck_assert_ptr_null(json_key_at(j, 8));
+	ck_assert_ptr_null(json_value_at(json_get(j, "a"), 0));
+	ck_assert_int_eq(json_type(NULL), JSON_NULL);
+	json_free(j);
+	json_free(NULL);
+}
+END_TEST
+
+START_TEST(test_duplicate_keys)
+{
+	const char *doc = "{\"k\": 1, \"other\": 0, \"k\": 2}";
+	struct json *j = parse_ok(doc, strlen(doc));
+
+	ck_assert_uint_eq(json_len(j), 3);
+	ck_assert_int_eq(json_int(json_get(j, "k"), 0), 2);
+	ck_assert_int_eq(json_int(json_value_at(j, 0), 0), 1);
+	json_free(j);
+}
+END_TEST
+
+START_TEST(test_read_escapes)
+{
+	const char *doc = "\"\\\"\\\\\\/\\b\\f\\n\\r\\t \\u0041\\u00e9\\u20AC \\ud83d\\ude00"
+			  " \\ud800x \\udc00 \\ud800\\u0041\"";
+	const char want[] = "\"\\/\b\f\n\r\t A\xc3\xa9\xe2\x82\xac \xf0\x9f\x98\x80"
+			    " \xef\xbf\xbdx \xef\xbf\xbd \xef\xbf\xbd" "A";
+	struct json *j = parse_ok(doc, strlen(doc));
+
+	ck_assert_uint_eq(json_str_len(j), sizeof want - 1);
+	ck_assert_mem_eq(json_str(j, NULL), want, sizeof want);
+	json_free(j);
+}
+END_TEST
+
+/* Written, read, written again: the same text, in both modes. */
+START_TEST(test_round_trip)
+{
+	for (int pretty = 0; pretty <= 1; pretty++) {
+		struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
+		struct json_writer w;
+		const char odd[] = "tab\there \"q\" </x> \xe2\x80\xa8 \xf0\x9f\x98\x80 nul\0end";
+
+		jw_init(&w, &a, pretty);
+		jw_object_begin(&w);
+		jw_key(&w, "text");
+		jw_string_len(&w, odd, sizeof odd - 1);
+		jw_key(&w, "nums");
+		jw_array_begin(&w);
+		jw_double(&w, 3.14159);
+		jw_double(&w, -1e-300);
+		jw_int(&w, -42);
+		jw_array_end(&w);
+		jw_key(&w, "flags");
+		jw_object_begin(&w);
+		jw_key(&w, "ok");
+		jw_bool(&w, 1);
+		jw_key(&w, "none");
+		jw_null(&w);
+		jw_object_end(&w);
+		jw_object_end(&w);
+
+		struct json *j = parse_ok(a.buf, a.len);
+		ck_assert_uint_eq(json_str_len(json_get(j, "text")), sizeof odd - 1);
+		ck_assert_mem_eq(json_get_str(j, "text", ""), odd, sizeof odd);
+		ck_assert_double_eq(json_num(json_at(json_get(j, "nums"), 0), 0), 3.14159);
+		ck_assert_double_eq(json_num(json_at(json_get(j, "nums"), 1), 0), -1e-300);
+
+		/* generic re-writer over the parsed tree */
+		jw_init(&w, &b, pretty);
+		const struct json *stack[8];
+		size_t idx[8], sp = 0;
+		stack[0] = j;
+		idx[0] = 0;
+		jw_object_begin(&w);
+		while (1) {
+			const struct json *c = stack[sp];
+			if (idx[sp] == json_len(c)) {
+				if (json_type(c) == JSON_OBJECT)
+					jw_object_end(&w);
+				else
+					jw_array_end(&w);
+				if (sp-- == 0)
+					break;
+				continue;
+			}
+			const struct json *v;
+			if (json_type(c) == JSON_OBJECT) {
+				jw_key(&w, json_key_at(c, idx[sp]));
+				v = json_value_at(c, idx[sp]);
+			} else {
+				v = json_at(c, idx[sp]);
+			}
+			idx[sp]++;
+			switch (json_type(v)) {
+			case JSON_NULL: jw_null(&w); break;
+			case JSON_BOOL: jw_bool(&w, json_bool(v, 0)); break;
+			case JSON_NUMBER: jw_double(&w, json_num(v, 0)); break;
+			case JSON_STRING: jw_string_len(&w, json_str(v, ""), json_str_len(v)); break;
+			case JSON_ARRAY:
+			case JSON_OBJECT:
+				if (json_type(v) == JSON_OBJECT)
+					jw_object_begin(&w);
+				else
+					jw_array_begin(&w);
+				stack[++sp] = v;
+				idx[sp] = 0;
+				break;
+			}
+		}
+		ck_assert_str_eq(b.buf, a.buf);
+		json_free(j);
+		sb_release(&a);
+		sb_release(&b);
+	}
+}
+END_TEST
+
+static const struct {
+	const char *in;
+	size_t len;		/* 0: strlen(in) */
+	const char *err;
+} bad_docs[] = {
+	{ "", 0, "1:1: expected a value, got end of input" },
+	{ "   \n  ", 0, "2:3: expected a value, got end of input" },
+	{ "[1,]", 0, "1:4: expected a value, got ']'" },
+	{ "[1 2]", 0, "1:4: expected ',' or ']', got '2'" },
+	{ "{\"a\":1,}", 0, "1:8: expected string key, got '}'" },
+	{ "{,}", 0, "1:2: expected string key or '}', got ','" },
+	{ "{'a':1}", 0, "1:2: expected string key or '}', got '''" },
+	{ "{\"a\" 1}", 0, "1:6: expected ':' after key, got '1'" },
+	{ "{\"a\":1 \"b\":2}", 0, "1:8: expected ',' or '}', got '\"'" },
+	{ "{\n  \"a\": 01\n}", 0, "2:8: invalid number '01' (leading zero)" },
+	{ "-007", 0, "1:1: invalid number '-007' (leading zero)" },
+	{ "[1.]", 0, "1:2: invalid number '1.'" },
+	{ "[.5]", 0, "1:2: invalid number '.5'" },
+	{ "+1", 0, "1:1: invalid number '+1'" },
+	{ "-", 0, "1:1: invalid number '-'" },
+	{ "1e", 0, "1:1: invalid number '1e'" },
+	{ "0x1F", 0, "1:1: invalid number '0x1F'" },
+	{ "1e400", 0, "1:1: number '1e400' out of range" },
+	{ "tru", 0, "1:1: invalid literal 'tru'" },
+	{ "[True]", 0, "1:2: invalid literal 'True'" },
+	{ "nulls", 0, "1:1: invalid literal 'nulls'" },
+	{ "NaN", 0, "1:1: invalid literal 'NaN'" },
+	{ "[1] x", 0, "1:5: expected end of input, got 'x'" },
+	{ "{} {}", 0, "1:4: expected end of input, got '{'" },
+	{ "\"abc", 0, "1:1: unterminated string" },
+	{ "[\"ok\",\n \"abc\\", 0, "2:2: unterminated string" },
+	{ "\"\\u00", 0, "1:1: unterminated string" },
+	{ "\"a\tb\"", 0, "1:3: unescaped control character U+0009 in string" },
+	{ "\"a\nb\"", 0, "1:3: unescaped control character U+000A in string" },
+	{ "[\"\x7f\", \"\x1f\"]", 0, "1:8: unescaped control character U+001F in string" },
+	{ "\"\\x\"", 0, "1:2: invalid escape '\\x'" },
+	{ "\"\\u12G4\"", 0, "1:2: invalid escape '\\u12G4'" },
+	{ "\"\\U0041\"", 0, "1:2: invalid escape '\\U'" },
+	{ "\"a\xff" "b\"", 0, "1:3: invalid UTF-8 byte 0xff in string" },
+	{ "\"\xc0\xaf\"", 0, "1:2: invalid UTF-8 byte 0xc0 in string" },
+	{ "\"\xed\xa0\x80\"", 0, "1:2: invalid UTF-8 byte 0xed in string" },
+	/* columns count characters, not bytes */
+	{ "[\"\xc3\xa9\xe2\x82\xac\", x]", 0, "1:8: invalid literal 'x'" },
+	{ "[1,\0]", 5, "1:4: expected a value, got U+0000" },
+	{ "\xef\xbb\xbf{}", 0, "1:1: expected a value, got U+FEFF" },
+	{ "[\x80]", 0, "1:2: expected a value, got byte 0x80" },
+	{ "{\"a\": [1, 2", 0, "1:12: expected ',' or ']', got end of input" },
+	{ "// c\n1", 0, "1:1: expected a value, got '/'" },
+	{ "[1,2,]", 0, "1:6: expected a value, got ']'" },
+};
+
+START_TEST(test_errors)
+{
+	const char *in = bad_docs[_i].in;
+	size_t len = bad_docs[_i].len ? bad_docs[_i].len : strlen(in);
+	char err[ERRLEN] = "";
+	struct json *j = json_parse(in, len, err);
+
+	ck_assert_msg(j == NULL, "case %d: '%s' parsed", _i, in);
+	ck_assert_str_eq(err, bad_docs[_i].err);
+}
+END_TEST
+
+START_TEST(test_long_token_message)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char err[ERRLEN];
+
+	sb_adds(&sb, "[");
+	for (int i = 0; i < 1000; i++)
+		sb_adds(&sb, "x");
+	ck_assert_ptr_null(json_parse(sb.buf, sb.len, err));
+	ck_assert_str_eq(err, "1:2: invalid literal 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'");
+	/* no error buffer: still just NULL */
+	ck_assert_ptr_null(json_parse(sb.buf, sb.len, NULL));
+	sb_release(&sb);
+}
+END_TEST
+
+/* Returns a string of n '[' then n ']' (or none, when close is 0). */
+static char *nest(int n, int close)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (int i = 0; i < n; i++)
+		sb_addc(&sb, '[');
+	for (int i = 0; close && i < n; i++)
+		sb_addc(&sb, ']');
+	return sb_detach(&sb, NULL);
+}
+
+START_TEST(test_depth_limit)
+{
+	char err[ERRLEN];
+	char *s = nest(256, 1);
+	struct json *j = json_parse(s, strlen(s), err);
+
+	ck_assert_ptr_nonnull(j);
+	const struct json *p = j;
+	int depth = 0;
+	while (json_type(p) == JSON_ARRAY) {
+		p = json_at(p, 0);
+		depth++;
+	}
+	ck_assert_int_eq(depth, 256);
+	json_free(j);
+	free(s);
+
+	s = nest(257, 1);
+	ck_assert_ptr_null(json_parse(s, strlen(s), err));
+	ck_assert_str_eq(err, "1:257: nesting deeper than 256 levels");
+	free(s);
+
+	/* objects count too */
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 300; i++)
+		sb_adds(&sb, "{\"a\":");
+	ck_assert_ptr_null(json_parse(sb.buf, sb.len, err));
+	ck_assert_str_eq(err, "1:1281: nesting deeper than 256 levels");
+	sb_release(&sb);
+
+	/* far deeper than any stack would survive by recursion */
+	s = nest(1000000, 0);
+	ck_assert_ptr_null(json_parse(s, strlen(s), err));
+	ck_assert_str_eq(err, "1:257: nesting deeper than 256 levels");
+	free(s);
+}
+END_TEST
+
+/* Every proper prefix of a valid document is an error, never a crash. */
+START_TEST(test_truncated)
+{
+	const char *doc = "{\"name\": \"caf\xc3\xa9 \\u00e9 \\ud83d\\ude00\", \"list\": [1, -2.5e+3,"
+			  " true, false, null, {\"k\": []}], \"x\": 10}";
+	size_t len = strlen(doc);
+	char err[ERRLEN];
+
+	for (size_t n = 0; n < len; n++) {
+		/* a copy of exactly n bytes, so ASan sees any read past the end */
+		char *cut = xmalloc(n ? n : 1);
+		memcpy(cut, doc, n);
+		err[0] = '\0';
+		struct json *j = json_parse(cut, n, err);
+		ck_assert_msg(j == NULL, "prefix of %zu bytes parsed", n);
+		ck_assert_msg(err[0] == '1' && err[1] == ':', "prefix %zu: error '%s'", n, err);
+		free(cut);
+	}
+	struct json *j = parse_ok(doc, len);
+	ck_assert_uint_eq(json_len(j), 3);
+	json_free(j);
+}
+END_TEST
+
+/* Random mutations of a valid document: each parses or fails with a message. */
+START_TEST(test_fuzz)
+{
+	const char *doc = "{\"a\": [1, 2.5, -3e2, \"s\\n\\u00e9\\ud83d\\ude00\"], \"b\": {\"c\": true,"
+			  " \"d\": null}, \"e\": \"\xe2\x82\xac\"}";
+	static const char alphabet[] = "{}[]\",:\\u0123456789eE+-.tfn \n\x80\xc3\xed\xff";
+	size_t len = strlen(doc);
+	unsigned long x = 12345;	/* our own generator: repeatable, no global state */
+	int parsed = 0, failed = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		char *s = xmalloc(len);
+		char err[ERRLEN];
+
+		memcpy(s, doc, len);
+		for (int k = 0; k < 3; k++) {
+			x = x * 6364136223846793005UL + 1442695040888963407UL;
+			size_t at = (x >> 33) % len;
+			s[at] = alphabet[(x >> 17) % (sizeof alphabet - 1)];
+		}
+		err[0] = '\0';
+		struct json *j = json_parse(s, len, err);
+		if (j) {
+			parsed++;
+			json_free(j);
+		} else {
+			failed++;
+			ck_assert_msg(strstr(err, ": ") != NULL, "no message for mutation %d", round);
+		}
+		free(s);
+	}
+	/* both outcomes happen, or the mutations were not testing anything */
+	ck_assert_int_gt(parsed, 0);
+	ck_assert_int_gt(failed, 0);
+}
+END_TEST
+
+Suite *make_json_suite(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc;
+
+	tc = tcase_create("writer");
+	tcase_add_test(tc, test_write_compact);
+	tcase_add_test(tc, test_write_pretty);
+	tcase_add_test(tc, test_write_top_level);
+	tcase_add_test(tc, test_write_misuse);
+	tcase_add_test(tc, test_write_deep);
+	tcase_add_test(tc, test_escape);
+	tcase_add_test(tc, test_utf8);
+	tcase_add_test(tc, test_embedded_nul);
+	tcase_add_test(tc, test_numbers_write);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reader");
+	tcase_add_test(tc, test_numbers_read);
+	tcase_add_test(tc, test_read_types);
+	tcase_add_test(tc, test_duplicate_keys);
+	tcase_add_test(tc, test_read_escapes);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_loop_test(tc, test_errors, 0, (int)(sizeof bad_docs / sizeof bad_docs[0]));
+	tcase_add_test(tc, test_long_token_message);
+	tcase_add_test(tc, test_depth_limit);
+	tcase_add_test(tc, test_truncated);
+	tcase_add_test(tc, test_fuzz);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
