@@ -971,8 +971,8 @@ static int step_expect(struct probe_run *r, const struct step *s)
 			else if (!c->in.len)
 				fail(r, "nothing arrived within %.1fs", within_s(r, s));
 			else if (mode == MATCH_EXACT && diff >= (long)want.len)
-				fail(r, "received %zu bytes; the expected %zu were followed by %zu more",
-				     c->in.len, want.len, c->in.len - (size_t)diff);
+				fail(r, "received %zu bytes: the expected %zu and then %zu more",
+				     c->in.len, want.len, c->in.len - want.len);
 			else if (diff >= 0 && (size_t)diff >= c->in.len)
 				fail(r, "received %zu bytes, expected %zu, then the %s", c->in.len,
 				     want.len, c->eof ? "connection closed" :

@@ -1,0 +1,126 @@
+#include <check.h>
+#include <string.h>
+
+#include "match.h"
+#include "suites.h"
+#include "util.h"
+
+static enum match_verdict m(enum match_mode mode, enum match_tolerance tol, const char *want,
+			    const char *buf, size_t blen, int final, size_t *used, long *diff)
+{
+	char err[ERRLEN] = "";
+	return match_bytes(mode, tol, want, strlen(want), buf, blen, final, used, diff, err);
+}
+
+START_TEST(exact_equal)
+{
+	size_t used;
+	long diff;
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello world!", 12, 0, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 12);
+}
+END_TEST
+
+START_TEST(exact_differs_reports_first_byte)
+{
+	size_t used;
+	long diff;
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello World!", 12, 0, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(diff, 6);
+}
+END_TEST
+
+START_TEST(exact_short_waits_then_fails)
+{
+	size_t used;
+	long diff;
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello", 5, 0, &used, &diff),
+			 MATCH_MORE);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello", 5, 1, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(diff, 5);
+}
+END_TEST
+
+START_TEST(tolerance_nul_and_newline)
+{
+	size_t used;
+	long diff;
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\0", 3, 0, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 3);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\n", 3, 0, &used, &diff),
+			 MATCH_YES);
+	/* the tolerated byte may still be on its way */
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi", 2, 0, &used, &diff),
+			 MATCH_YES_MORE);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi", 2, 1, &used, &diff),
+			 MATCH_YES);
+	/* one byte only, and only those */
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\0\0", 4, 0, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(diff, 3);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi!", 3, 0, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hi", "Hi\0", 3, 0, &used, &diff), MATCH_NO);
+}
+END_TEST
+
+START_TEST(prefix_contains_regex)
+{
+	size_t used;
+	long diff;
+	ck_assert_int_eq(m(MATCH_PREFIX, TOL_NONE, "Hel", "Hello", 5, 0, &used, &diff), MATCH_YES);
+	ck_assert_uint_eq(used, 3);
+	ck_assert_int_eq(m(MATCH_PREFIX, TOL_NONE, "Hex", "Hello", 5, 0, &used, &diff), MATCH_NO);
+	ck_assert_int_eq(m(MATCH_CONTAINS, TOL_NONE, "abc", "xxabcyy", 7, 0, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 5);
+	ck_assert_int_eq(m(MATCH_CONTAINS, TOL_NONE, "abc", "xxab", 4, 0, &used, &diff), MATCH_MORE);
+	ck_assert_int_eq(m(MATCH_CONTAINS, TOL_NONE, "abc", "xxab", 4, 1, &used, &diff), MATCH_NO);
+	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "^Message: [a-z]+$", "Message: hi", 11, 0, &used,
+			   &diff), MATCH_YES);
+	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "^[0-9]+$", "12a", 3, 1, &used, &diff), MATCH_NO);
+}
+END_TEST
+
+START_TEST(bad_regex_is_an_error)
+{
+	size_t used;
+	long diff;
+	char err[ERRLEN] = "";
+	ck_assert_int_eq(match_bytes(MATCH_REGEX, TOL_NONE, "(", 1, "x", 1, 0, &used, &diff, err),
+			 MATCH_NO);
+	ck_assert_msg(strstr(err, "bad regular expression") != NULL, "err: %s", err);
+}
+END_TEST
+
+START_TEST(binary_data)
+{
+	size_t used;
+	long diff;
+	char err[ERRLEN];
+	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0b", 3, 0, &used, &diff, err),
+			 MATCH_YES);
+	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0c", 3, 0, &used, &diff, err),
+			 MATCH_NO);
+	ck_assert_int_eq(diff, 2);
+}
+END_TEST
+
+Suite *make_match_suite(void)
+{
+	Suite *s = suite_create("match");
+	TCase *tc = tcase_create("match");
+	tcase_add_test(tc, exact_equal);
+	tcase_add_test(tc, exact_differs_reports_first_byte);
+	tcase_add_test(tc, exact_short_waits_then_fails);
+	tcase_add_test(tc, tolerance_nul_and_newline);
+	tcase_add_test(tc, prefix_contains_regex);
+	tcase_add_test(tc, bad_regex_is_an_error);
+	tcase_add_test(tc, binary_data);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,181 @@
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "spec.h"
+#include "suites.h"
+#include "util.h"
+
+#define HEAD "lab: t\nprograms:\n  srv:\n    sources: [srv.c]\n    argv: [\"{port}\"]\n"
+
+static struct spec *load_ok(const char *text)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN] = "";
+	int rc = spec_load_string("t.yaml", text, strlen(text), &s, err);
+	ck_assert_msg(rc == 0, "unexpected error: %s", err);
+	return s;
+}
+
+static void load_bad(const char *text, const char *want)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN] = "";
+	int rc = spec_load_string("t.yaml", text, strlen(text), &s, err);
+	ck_assert_msg(rc == -1, "expected an error for:\n%s", text);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, want);
+}
+
+START_TEST(loads_the_hello_spec)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN] = "";
+	ck_assert_msg(spec_load("specs/hello.yaml", &s, err) == 0, "%s", err);
+	ck_assert_str_eq(s->lab, "hello");
+	ck_assert_uint_eq(s->nprograms, 2);
+	ck_assert_uint_eq(s->nprobes, 9);
+	ck_assert_str_eq(s->probes[0].name, "sends the greeting");
+	ck_assert_int_eq(s->probes[0].points, 3);
+	ck_assert_str_eq(s->probes[0].steps[0].def->name, "start");
+	ck_assert_int_eq(s->probes[3].hidden, 1);
+	ck_assert_int_eq(spec_max_score(s, 1), 13);
+	ck_assert_int_eq(spec_max_score(s, 0), 12);
+	ck_assert_int_eq(s->ready_within_ms, 5000);
+	spec_free(s);
+}
+END_TEST
+
+START_TEST(steps_and_options)
+{
+	struct spec *s = load_ok(HEAD "probes:\n"
+				 "  - name: p\n"
+				 "    points: 2\n"
+				 "    visibility: hidden\n"
+				 "    repeat: 4\n"
+				 "    steps:\n"
+				 "      - start: srv\n"
+				 "        any_port: true\n"
+				 "      - connect:\n"
+				 "      - send: \"a\\0b\"\n"
+				 "        pieces: 2\n"
+				 "        pause: 300ms\n"
+				 "      - expect: \"x\"\n"
+				 "        within: 1.5s\n"
+				 "      - expect_exit: nonzero\n");
+	const struct probe *p = &s->probes[0];
+	ck_assert_int_eq(p->points, 2);
+	ck_assert_int_eq(p->hidden, 1);
+	ck_assert_int_eq(p->repeat, 4);
+	ck_assert_uint_eq(p->nsteps, 5);
+	ck_assert_int_eq(step_opt(&p->steps[0], "any_port")->num, 1);
+	ck_assert_int_eq(p->steps[1].value.present, 0);
+	/* texts keep NUL bytes */
+	ck_assert_uint_eq(p->steps[2].value.len, 3);
+	ck_assert_int_eq(memcmp(p->steps[2].value.text, "a\0b", 3), 0);
+	ck_assert_int_eq(step_opt(&p->steps[2], "pause")->num, 300);
+	ck_assert_int_eq(step_opt(&p->steps[3], "within")->num, 1500);
+	ck_assert_int_eq(p->steps[4].value.num, -1);
+	ck_assert_ptr_null(step_opt(&p->steps[3], "match"));
+	ck_assert_int_eq(p->steps[3].line, 18);
+	ck_assert_int_eq(p->steps[3].col, 9);
+	spec_free(s);
+}
+END_TEST
+
+START_TEST(unknown_step_suggests)
+{
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - sned: hi\n",
+		 "t.yaml:9:9: unknown step 'sned' (did you mean 'send'?)");
+}
+END_TEST
+
+START_TEST(unknown_option_suggests)
+{
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect: hi\n        withn: 2s\n",
+		 "t.yaml:10:9: unknown option of 'expect' 'withn' (did you mean 'within'?)");
+}
+END_TEST
+
+START_TEST(unknown_top_key_suggests)
+{
+	load_bad("lab: t\nprogram:\n  srv: {sources: [a.c]}\n",
+		 "t.yaml:2:1: unknown key 'program' (did you mean 'programs'?)");
+	load_bad(HEAD "probes:\n  - name: p\n    hnit: x\n    steps: [{connect: }]\n",
+		 "t.yaml:8:5: unknown probe key 'hnit' (did you mean 'hint'?)");
+}
+END_TEST
+
+START_TEST(bad_values)
+{
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect: hi\n        within: soon\n",
+		 "t.yaml:10:17: 'within': 'soon' is not a duration (write 2s or 300ms)");
+	load_bad(HEAD "probes:\n  - name: p\n    points: -1\n    steps: [{connect: }]\n",
+		 "t.yaml:8:13: points: -1 is out of range (0 to 1000000)");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect: hi\n        match: fuzzy\n",
+		 "t.yaml:10:16: 'match': 'fuzzy' is not one of exact, prefix, contains, regex");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - start: client\n",
+		 "t.yaml:9:16: no program 'client' in this spec");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - start: sr\n",
+		 "t.yaml:9:16: no program 'sr' in this spec (did you mean 'srv'?)");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect_exit: maybe\n",
+		 "t.yaml:9:22: 'expect_exit': 'maybe' is not an exit status (0 to 255 or nonzero)");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - send:\n",
+		 "t.yaml:9:9: 'send' needs a value");
+	load_bad(HEAD "probes:\n  - name: p\n    visibility: secret\n    steps: [{connect: }]\n",
+		 "t.yaml:8:17: visibility: 'secret' is not one of visible, hidden");
+}
+END_TEST
+
+START_TEST(structure_errors)
+{
+	load_bad("", "t.yaml:1:1: the spec is empty");
+	load_bad("lab: t\n", "t.yaml:1:1: the spec has no 'programs'");
+	load_bad(HEAD, "t.yaml:1:1: the spec has no 'probes'");
+	load_bad(HEAD "probes:\n  - name: p\n    steps: []\n",
+		 "t.yaml:8:12: a probe needs at least one step");
+	load_bad(HEAD "probes:\n  - name: p\n    steps: [{connect: }]\n  - name: p\n    steps: [{connect: }]\n",
+		 "t.yaml:9:5: two probes are named 'p' (the other is at line 7)");
+	load_bad(HEAD "probes:\n  - name: p\n    name: q\n    steps: [{connect: }]\n",
+		 "t.yaml:8:5: 'name' is given twice in a probe");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - send: hi\n        expect: ho\n",
+		 "t.yaml:10:9: one step has two kinds, 'send' and 'expect'");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - hello\n",
+		 "t.yaml:9:9: a step must be a mapping such as '- send: \"hi\"', not a scalar");
+	load_bad("lab: t\nprograms:\n  srv:\n    argv: []\n", "t.yaml:4:5: program 'srv' has no sources");
+	load_bad("lab: t\nprograms:\n  srv:\n    sources: [../x.c]\n",
+		 "t.yaml:4:14: source '../x.c' must be a plain file name");
+}
+END_TEST
+
+START_TEST(yaml_syntax_error_has_position)
+{
+	load_bad("lab: t\nprograms: [\n", "t.yaml:3:1: did not find expected node content while parsing a flow node");
+}
+END_TEST
+
+START_TEST(missing_file)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN];
+	ck_assert_int_eq(spec_load("no/such/spec.yaml", &s, err), -1);
+	ck_assert_str_eq(err, "no/such/spec.yaml: cannot read: No such file or directory");
+}
+END_TEST
+
+Suite *make_spec_suite(void)
+{
+	Suite *s = suite_create("spec");
+	TCase *tc = tcase_create("spec");
+	tcase_add_test(tc, loads_the_hello_spec);
+	tcase_add_test(tc, steps_and_options);
+	tcase_add_test(tc, unknown_step_suggests);
+	tcase_add_test(tc, unknown_option_suggests);
+	tcase_add_test(tc, unknown_top_key_suggests);
+	tcase_add_test(tc, bad_values);
+	tcase_add_test(tc, structure_errors);
+	tcase_add_test(tc, yaml_syntax_error_has_position);
+	tcase_add_test(tc, missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,85 @@
+#!/bin/sh
+# End-to-end: grades the shipped samples of every lab that has expected
+# results in harness/tests/expected/<lab>/, and compares the set of probes
+# each sample fails with <sample>.failed (sets, not totals). Also checks that
+# a spec the reference fails is refused, and that the same seed replays a run.
+# Usage: e2e.sh path/to/sockgrade
+set -u
+bin=${1:?usage: e2e.sh SOCKGRADE}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sockgrade-e2e.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+failed_set() { # results.json -> sorted names of failed probes
+	python3 - "$1" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d["extra_data"]["probes"]:
+    if not p["passed"]:
+        print(p["name"])
+PY
+}
+
+for expdir in "$top"/harness/tests/expected/*/; do
+	lab=$(basename "$expdir")
+	spec="$top/specs/$lab.yaml"
+	out="$tmp/reports"
+	if ! "$bin" grade --reports "$out" --submissions "$top/submissions/$lab" "$spec" >"$tmp/$lab.log" 2>&1; then
+		bad "$lab: grading exited non-zero"; cat "$tmp/$lab.log"; continue
+	fi
+	for exp in "$expdir"*.failed; do
+		s=$(basename "$exp" .failed)
+		res="$out/$lab/$s/results.json"
+		if [ ! -f "$res" ]; then bad "$lab/$s: no results.json"; continue; fi
+		got=$(failed_set "$res" | LC_ALL=C sort)
+		want=$(LC_ALL=C sort "$exp")
+		if [ "$got" = "$want" ]; then
+			ok
+		else
+			bad "$lab/$s: failed probes differ"
+			printf '  expected:\n%s\n  got:\n%s\n' "$want" "$got" | sed 's/^/    /'
+		fi
+	done
+	# every sample has an expectation, and every expectation a sample
+	for d in "$top/submissions/$lab"/*/; do
+		s=$(basename "$d")
+		[ -f "$expdir$s.failed" ] && ok || bad "$lab/$s: no expected file"
+	done
+	for f in index.html grades.csv; do
+		[ -s "$out/$lab/$f" ] && ok || bad "$lab: no $f"
+	done
+done
+
+# A spec that the reference fails is refused: exit 2, and the probe named.
+mkdir -p "$tmp/bad/specs" "$tmp/bad/reference" "$tmp/bad/submissions/hello"
+cp -r "$top/reference/hello" "$tmp/bad/reference/"
+cp -r "$top/submissions/hello/correct" "$tmp/bad/submissions/hello/"
+sed 's/"Hello world!"$/"Hello World!"/' "$top/specs/hello.yaml" >"$tmp/bad/specs/hello.yaml"
+"$bin" grade --reports "$tmp/bad/reports" --submissions "$tmp/bad/submissions/hello" "$tmp/bad/specs/hello.yaml" >"$tmp/bad.log" 2>&1
+rc=$?
+if [ $rc -eq 2 ] && grep -q "the reference fails probe 'sends the greeting'" "$tmp/bad.log" &&
+	[ ! -e "$tmp/bad/reports/hello/correct/results.json" ]; then
+	ok
+else
+	bad "a spec the reference fails was not refused (exit $rc)"; cat "$tmp/bad.log"
+fi
+
+# The same seed replays a run: the random greetings recorded are identical.
+for i in 1 2; do
+	"$bin" grade --seed 4242 --only correct --reports "$tmp/seed$i" \
+		--submissions "$top/submissions/hello" "$top/specs/hello.yaml" >/dev/null 2>&1
+done
+v1=$(grep -o '"greeting": "[^"]*"' "$tmp/seed1/hello/correct/results.json" | sort)
+v2=$(grep -o '"greeting": "[^"]*"' "$tmp/seed2/hello/correct/results.json" | sort)
+if [ -n "$v1" ] && [ "$v1" = "$v2" ] && grep -q '"seed": "4242"' "$tmp/seed1/hello/correct/results.json"; then
+	ok
+else
+	bad "SEED=4242 did not replay the same random values"
+fi
+
+echo "e2e: $passed passed, $failed failed"
+[ $failed -eq 0 ]

@@ -1,0 +1,15 @@
+/* Every module's Check suite, run by check_main.c. */
+#ifndef SG_SUITES_H
+#define SG_SUITES_H
+
+#include <check.h>
+
+Suite *make_spec_suite(void);
+Suite *make_match_suite(void);
+Suite *make_json_suite(void);
+Suite *make_sandbox_suite(void);
+Suite *make_launch_suite(void);
+Suite *make_probe_suite(void);
+Suite *make_report_suite(void);
+
+#endif
