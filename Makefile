@@ -20,7 +20,7 @@ WERROR ?= 0
 
 CC ?= cc
 BUILD ?= build
-PKGS := libyaml-dev check lcov pkg-config
+PKGS := libyaml-dev check lcov pkg-config python3 libxml2-utils
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-format-truncation
