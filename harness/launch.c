@@ -202,3 +202,39 @@ int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
 			backoff *= 2;
 	}
 }
+
+int launch_count_fds(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+int launch_count_zombies(pid_t pid)
+{
+	pid_t pids[MAX_PIDS];
+	int np = collect_pids(pid, pids, MAX_PIDS);
+	int z = 0;
+
+	for (int i = 1; i < np; i++) {
+		char path[64];
+		struct strbuf sb = STRBUF_INIT;
+		snprintf(path, sizeof path, "/proc/%d/stat", (int)pids[i]);
+		if (read_file(path, &sb) == 0 && sb.buf) {
+			char *rp = strrchr(sb.buf, ')');
+			if (rp && rp[1] == ' ' && rp[2] == 'Z')
+				z++;
+		}
+		sb_release(&sb);
+	}
+	return z;
+}

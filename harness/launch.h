@@ -33,4 +33,10 @@ int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max);
 int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
 		      struct endpoint *eps, int max, int *n);
 
+/* Open file descriptors of pid itself; -1 if it is gone. */
+int launch_count_fds(pid_t pid);
+
+/* Zombies among pid's descendants (children that ended and were not reaped). */
+int launch_count_zombies(pid_t pid);
+
 #endif

@@ -49,7 +49,11 @@ struct conn {
 	int port;		/* listener: its port */
 	int eof, rst;
 	int err;		/* errno of a failed read other than a reset */
+	int noread;		/* flooded: the harness does not read its replies */
 	struct strbuf in;	/* TCP: received and not yet consumed */
+	struct strbuf sent;	/* TCP: sent since the last expect_echo; UDP: the last datagram */
+	struct sockaddr_storage from; /* UDP: the sender of the last datagram */
+	socklen_t fromlen;
 	struct dgram dg[MAX_DGRAMS]; /* UDP: datagrams received and not yet consumed */
 	size_t ndg;
 };
@@ -58,6 +62,8 @@ struct proc {
 	char *program;
 	char *argv;
 	struct sbproc *p;
+	int fds_at_ready;	/* open descriptors when it became ready, or -1 */
+	int exit_noted;		/* its end is in the transcript */
 };
 
 struct probe_run {
@@ -257,6 +263,7 @@ static void conn_release(struct conn *c)
 {
 	conn_close_fd(c);
 	sb_release(&c->in);
+	sb_release(&c->sent);
 	for (size_t i = 0; i < c->ndg; i++)
 		free(c->dg[i].data);
 	c->ndg = 0;
@@ -321,6 +328,8 @@ static void conn_read(struct probe_run *r, struct conn *c)
 				}
 				return;
 			}
+			c->from = from;
+			c->fromlen = fl;
 			int port = from.ss_family == AF_INET6 ?
 					   ntohs(((struct sockaddr_in6 *)&from)->sin6_port) :
 					   ntohs(((struct sockaddr_in *)&from)->sin_port);
@@ -359,6 +368,18 @@ static void conn_read(struct probe_run *r, struct conn *c)
 	}
 }
 
+/* Puts a program's end in the transcript, once. */
+static void note_exit(struct probe_run *r, struct proc *pr)
+{
+	if (pr->exit_noted || !sbproc_ended(pr->p))
+		return;
+	struct strbuf d = STRBUF_INIT;
+	verdict_describe(sbproc_verdict(pr->p), &d);
+	ev(r, EV_EXIT, pr->program, d.buf, d.len);
+	sb_release(&d);
+	pr->exit_noted = 1;
+}
+
 typedef int (*done_fn)(struct probe_run *r, void *arg);
 
 /*
@@ -377,7 +398,7 @@ static int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg)
 		int n = 0;
 		for (size_t i = 0; i < r->nconns; i++) {
 			struct conn *c = &r->conns[i];
-			if (c->fd < 0 || c->listener || c->eof || c->rst || c->err)
+			if (c->fd < 0 || c->listener || c->noread || c->eof || c->rst || c->err)
 				continue;
 			fds[n] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
 			who[n] = c;
@@ -398,9 +419,8 @@ static int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg)
 			who[n] = NULL;
 			owner[n++] = NULL;
 		}
+		/* even at the deadline, one poll: what has already happened counts */
 		int left = ms_left(deadline);
-		if (!left)
-			return done ? done(r, arg) : 0;
 		int rc = poll(fds, (nfds_t)n, left);
 		if (rc < 0) {
 			if (errno == EINTR)
@@ -425,14 +445,12 @@ static int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg)
 				j++;
 			sbproc_events(owner[i], fds + i, j - i);
 			for (size_t k = 0; k < r->nprocs; k++)
-				if (r->procs[k].p == owner[i] && sbproc_ended(owner[i])) {
-					struct strbuf d = STRBUF_INIT;
-					verdict_describe(sbproc_verdict(owner[i]), &d);
-					ev(r, EV_EXIT, r->procs[k].program, d.buf, d.len);
-					sb_release(&d);
-				}
+				if (r->procs[k].p == owner[i])
+					note_exit(r, &r->procs[k]);
 			i = j - 1;
 		}
+		if (!left || (rc == 0 && !ms_left(deadline)))
+			return done ? done(r, arg) : 0;
 	}
 }
 
@@ -470,6 +488,7 @@ static int send_all(struct probe_run *r, struct conn *c, const char *data, size_
 		ssize_t n = send(c->fd, data + off, len - off, MSG_NOSIGNAL);
 		if (n > 0) {
 			ev(r, EV_SEND, c->name, data + off, (size_t)n);
+			sb_add(&c->sent, data + off, (size_t)n);
 			off += (size_t)n;
 			continue;
 		}
@@ -613,6 +632,42 @@ static void describe_end(const struct sbproc *p, struct strbuf *sb)
 	}
 }
 
+/* Writes text to a program's stdin (a pipe), serving everything else while it is full. */
+static int write_stdin(struct probe_run *r, struct proc *pr, const struct step_arg *text, int close_after,
+		       int64_t deadline)
+{
+	struct strbuf data = STRBUF_INIT;
+	int rc = -1;
+
+	if (subst(r, text->text, text->len, &data) < 0)
+		goto out;
+	int fd = sbproc_stdin(pr->p);
+	if (fd < 0) {
+		fail(r, "spec error: %s's stdin is not open (give 'stdin' when starting it)", pr->program);
+		goto out;
+	}
+	size_t off = 0;
+	while (off < data.len) {
+		ssize_t n = write(fd, data.buf + off, data.len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && wait_fd(r, fd, POLLOUT, deadline))
+			continue;
+		break;	/* a program that stopped reading (or ended) gets no more */
+	}
+	ev(r, EV_STDIN, pr->program, data.buf, off);
+	if (close_after)
+		sbproc_close_stdin(pr->p);
+	rc = 0;
+out:
+	sb_release(&data);
+	return rc;
+}
+
 static int step_start(struct probe_run *r, const struct step *s)
 {
 	const struct spec *spec = r->env->spec;
@@ -631,7 +686,12 @@ static int step_start(struct probe_run *r, const struct step *s)
 		return fail(r, "spec error: more than %d programs in one probe", MAX_PROCS);
 
 	int want_port = -1;
-	if (strcmp(ready, "none")) {
+	const struct step_arg *same = step_opt(s, "same_port");
+	if (same && same->num) {
+		if (!var_get(r, "port"))
+			return fail(r, "spec error: same_port, but no port was used before");
+		want_port = atoi(var_get(r, "port"));
+	} else if (strcmp(ready, "none")) {
 		want_port = free_port(!strcmp(ready, "udp") ? SOCK_DGRAM : SOCK_STREAM);
 		if (want_port < 0)
 			return fail(r, "harness error: no free port: %s", strerror(errno));
@@ -658,7 +718,7 @@ static int step_start(struct probe_run *r, const struct step *s)
 	sandbox_default_limits(&lim);
 	const struct step_arg *in = step_opt(s, "stdin");
 	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
-			    .lim = &lim };
+			    .stdout_pty = prog->stdout_pty, .lim = &lim };
 	char err[ERRLEN];
 	struct sbproc *p;
 	if (sandbox_spawn(r->env->sb, &sp, &p, err) < 0) {
@@ -669,18 +729,13 @@ static int step_start(struct probe_run *r, const struct step *s)
 	pr->program = xstrdup(prog->name);
 	pr->argv = xstrdup(shown.buf);
 	pr->p = p;
+	pr->fds_at_ready = -1;
+	pr->exit_noted = 0;
 	ev(r, EV_START, prog->name, shown.buf, shown.len);
 	if (in) {
-		struct strbuf data = STRBUF_INIT;
-		if (subst(r, in->text, in->len, &data) < 0) {
-			sb_release(&data);
+		const struct step_arg *open_ = step_opt(s, "stdin_open");
+		if (write_stdin(r, pr, in, !(open_ && open_->num), now_ms() + scaled_ms(spec->within_ms)) < 0)
 			goto out;
-		}
-		/* small inputs fit the pipe; a program that never reads must not block us */
-		ssize_t n = write(sbproc_stdin(p), data.buf ? data.buf : "", data.len);
-		ev(r, EV_STDIN, prog->name, data.buf, n > 0 ? (size_t)n : 0);
-		sbproc_close_stdin(p);
-		sb_release(&data);
 	}
 
 	if (!strcmp(ready, "none")) {
@@ -695,7 +750,7 @@ static int step_start(struct probe_run *r, const struct step *s)
 	if (st < 0) {
 		struct strbuf d = STRBUF_INIT;
 		describe_end(p, &d);
-		ev(r, EV_EXIT, prog->name, d.buf, d.len);
+		note_exit(r, pr);
 		fail(r, "%s ended before it was %s: %s", prog->name,
 		     !strcmp(ready, "udp") ? "bound to a UDP port" : "listening", d.buf);
 		sb_release(&d);
@@ -731,6 +786,7 @@ static int step_start(struct probe_run *r, const struct step *s)
 	}
 	note(r, EV_READY, prog->name, "%s %s port %d", !strcmp(ready, "udp") ? "bound to" : "listening on",
 	     ep->addr, ep->port);
+	pr->fds_at_ready = launch_count_fds(sbproc_pid(p));
 	rc = 0;
 out:
 	for (size_t i = 1; i <= ntmpl; i++)
@@ -866,6 +922,37 @@ static int step_connect(struct probe_run *r, const struct step *s)
 	return 0;
 }
 
+/* Turns hex text ("48 65 6c", spaces allowed) into bytes, in place. */
+static int hex_to_bytes(struct probe_run *r, struct strbuf *sb)
+{
+	struct strbuf out = STRBUF_INIT;
+	int hi = -1;
+	for (size_t i = 0; i < sb->len; i++) {
+		char ch = sb->buf[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 :
+			ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+		if (d < 0) {
+			if (ch == ' ' || ch == '\n' || ch == ':')
+				continue;
+			sb_release(&out);
+			return fail(r, "spec error: '%c' is not a hex digit", ch);
+		}
+		if (hi < 0) {
+			hi = d;
+		} else {
+			sb_addc(&out, (char)(hi * 16 + d));
+			hi = -1;
+		}
+	}
+	if (hi >= 0) {
+		sb_release(&out);
+		return fail(r, "spec error: odd number of hex digits");
+	}
+	sb_release(sb);
+	*sb = out;
+	return 0;
+}
+
 static int step_send(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = conn_get(r, s, "conn", "c");
@@ -875,6 +962,9 @@ static int step_send(struct probe_run *r, const struct step *s)
 	int rc = -1;
 
 	if (!c || subst(r, s->value.text, s->value.len, &data) < 0)
+		goto out;
+	const struct step_arg *hex = step_opt(s, "hex");
+	if (hex && hex->num && hex_to_bytes(r, &data) < 0)
 		goto out;
 	if (c->fd < 0) {
 		fail(r, "spec error: connection '%s' is closed", c->name);
@@ -919,6 +1009,24 @@ static int record_reference(struct probe_run *r, const struct step *s, struct co
 	return 0;
 }
 
+/* Any n bytes: waits for them and consumes them. */
+static int expect_length(struct probe_run *r, const struct step *s, struct conn *c, size_t n)
+{
+	int64_t deadline = within(r, s);
+	while (c->in.len < n && !c->eof && !c->rst && !c->err && c->fd >= 0) {
+		struct wait_conn w = { c, c->in.len, c->ndg };
+		if (!pump(r, deadline, conn_changed, &w))
+			break;
+	}
+	if (c->in.len < n) {
+		set_observed(r, c->in.buf ? c->in.buf : "", c->in.len, -1);
+		return fail(r, "received %zu bytes, expected %zu", c->in.len, n);
+	}
+	memmove(c->in.buf, c->in.buf + n, c->in.len - n);
+	sb_truncate(&c->in, c->in.len - n);
+	return 0;
+}
+
 static int step_expect(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = conn_get(r, s, "conn", "c");
@@ -929,6 +1037,11 @@ static int step_expect(struct probe_run *r, const struct step *s)
 		goto out;
 	if (record) {
 		rc = record_reference(r, s, c);
+		goto out;
+	}
+	const struct step_arg *len = step_opt(s, "length");
+	if (len) {
+		rc = expect_length(r, s, c, (size_t)len->num);
 		goto out;
 	}
 	int mode = match_mode_parse(opt_text(s, "match", "exact"));
@@ -1213,6 +1326,8 @@ static int step_udp_send(struct probe_run *r, const struct step *s)
 		goto out;
 	}
 	ev(r, EV_SEND, name, data.buf, data.len);
+	sb_reset(&c->sent);
+	sb_add(&c->sent, data.buf ? data.buf : "", data.len);
 	rc = 0;
 out:
 	sb_release(&data);
@@ -1230,8 +1345,13 @@ static int step_udp_expect(struct probe_run *r, const struct step *s)
 		fail(r, "spec error: no UDP socket '%s' at this step", name);
 		goto out;
 	}
-	if (expectation(r, s, &want, &record) < 0)
+	const struct step_arg *echo = step_opt(s, "echo");
+	if (echo && echo->num) {
+		record = 0;
+		sb_add(&want, c->sent.buf ? c->sent.buf : "", c->sent.len);
+	} else if (expectation(r, s, &want, &record) < 0) {
 		goto out;
+	}
 	struct wait_conn w = { c, 0, c->ndg };
 	if (!c->ndg && !pump(r, within(r, s), conn_changed, &w)) {
 		ev(r, EV_TIMEOUT, name, NULL, 0);
@@ -1348,12 +1468,361 @@ out:
 	return rc;
 }
 
+
+/* ---- steps: streams ---- */
+
+/* Exactly the bytes sent on the connection since the last expect_echo, checked as they come. */
+static int step_expect_echo(struct probe_run *r, const struct step *s)
+{
+	struct conn *c = conn_get(r, s, "conn", "c");
+	if (!c)
+		return -1;
+	const char *want = c->sent.buf ? c->sent.buf : "";
+	size_t wlen = c->sent.len;
+	size_t checked = 0;
+	int64_t deadline = within(r, s);
+	int rc = -1;
+
+	for (;;) {
+		size_t upto = c->in.len < wlen ? c->in.len : wlen;
+		if (upto > checked) {
+			const char *a = want + checked, *b = c->in.buf + checked;
+			size_t n = upto - checked;
+			if (memcmp(a, b, n)) {
+				size_t k = 0;
+				while (a[k] == b[k])
+					k++;
+				long at = (long)(checked + k);
+				/* show the neighbourhood of the difference, not megabytes */
+				size_t from = (size_t)at > 64 ? (size_t)at - 64 : 0;
+				set_expected(r, want + from, (wlen - from) < 256 ? wlen - from : 256);
+				set_observed(r, c->in.buf + from,
+					     (c->in.len - from) < 256 ? c->in.len - from : 256, at - (long)from);
+				fail(r, "the echo differs from what was sent at byte %ld of %zu%s", at, wlen,
+				     from ? " (shown from byte " : "");
+				if (from) {
+					char *why = xasprintf("%s%zu)", r->res->why, from);
+					free(r->res->why);
+					r->res->why = why;
+				}
+				goto out;
+			}
+			checked = upto;
+		}
+		if (c->in.len >= wlen)
+			break;
+		if (c->eof || c->rst || c->err || c->fd < 0)
+			break;
+		struct wait_conn w = { c, c->in.len, c->ndg };
+		if (!pump(r, deadline, conn_changed, &w)) {
+			ev(r, EV_TIMEOUT, c->name, NULL, 0);
+			break;
+		}
+	}
+	if (c->in.len < wlen) {
+		size_t from = c->in.len > 64 ? c->in.len - 64 : 0;
+		set_expected(r, want + from, (wlen - from) < 256 ? wlen - from : 256);
+		set_observed(r, c->in.buf ? c->in.buf + from : "", c->in.len - from,
+			     (long)(c->in.len - from));
+		fail(r, "only %zu of the %zu bytes sent came back, then the %s", c->in.len, wlen,
+		     c->rst ? "connection was reset" : c->eof ? "connection was closed" :
+		     c->err ? "connection failed" : "deadline passed");
+		goto out;
+	}
+	/* more than was sent: wait no longer for it, but what is there counts */
+	pump(r, now_ms(), NULL, NULL);
+	if (c->in.len > wlen) {
+		size_t extra = c->in.len - wlen;
+		size_t from = wlen > 64 ? wlen - 64 : 0;
+		set_expected(r, want + from, wlen - from);
+		set_observed(r, c->in.buf + from, (c->in.len - from) < 256 ? c->in.len - from : 256,
+			     (long)(wlen - from));
+		fail(r, "%zu bytes came back beyond the %zu that were sent", extra, wlen);
+		goto out;
+	}
+	sb_reset(&c->in);
+	rc = 0;
+out:
+	sb_reset(&c->sent);
+	return rc;
+}
+
+static void fill_random(struct probe_run *r, char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t x = rng_next(&r->rng);
+		for (size_t k = 0; k < 8 && i + k < n; k++)
+			buf[i + k] = (char)(x >> (8 * k));
+	}
+}
+
+static void record_payload(struct probe_run *r, const char *conn, const char *buf, size_t n)
+{
+	struct strbuf v = STRBUF_INIT;
+	sb_addf(&v, "%zu bytes from the seed, beginning ", n);
+	sb_add_escaped(&v, buf, n < 16 ? n : 16);
+	char *name = xasprintf("payload on %s", conn);
+	r->res->vars = xrealloc(r->res->vars, (r->res->nvars + 1) * sizeof *r->res->vars);
+	struct probe_var *pv = &r->res->vars[r->res->nvars++];
+	pv->name = name;
+	pv->len = v.len;
+	pv->value = sb_detach(&v, NULL);
+}
+
+static int step_send_payload(struct probe_run *r, const struct step *s)
+{
+	struct conn *c = conn_get(r, s, "conn", "c");
+	const struct step_arg *chunk = step_opt(s, "chunk");
+	const struct step_arg *pause = step_opt(s, "pause");
+	size_t n = (size_t)s->value.num;
+	if (!c)
+		return -1;
+	if (c->fd < 0)
+		return fail(r, "spec error: connection '%s' is closed", c->name);
+	char *buf = xmalloc(n ? n : 1);
+	fill_random(r, buf, n);
+	record_payload(r, c->name, buf, n);
+	size_t step = chunk && chunk->num ? (size_t)chunk->num : n;
+	int rc = 0;
+	for (size_t off = 0; off < n && rc == 0; off += step) {
+		if (off && pause)
+			pump(r, now_ms() + scaled_ms(pause->num), NULL, NULL);
+		size_t len = n - off < step ? n - off : step;
+		rc = send_all(r, c, buf + off, len, within(r, s));
+	}
+	free(buf);
+	return rc;
+}
+
+/* Sends without reading the replies until the peer stops taking data: a client that vanishes. */
+static int step_flood(struct probe_run *r, const struct step *s)
+{
+	struct conn *c = conn_get(r, s, "conn", "c");
+	size_t n = (size_t)s->value.num, off = 0;
+	char buf[65536];
+	if (!c)
+		return -1;
+	if (c->fd < 0)
+		return fail(r, "spec error: connection '%s' is closed", c->name);
+	c->noread = 1;
+	int64_t deadline = within(r, s);
+	while (off < n) {
+		size_t len = n - off < sizeof buf ? n - off : sizeof buf;
+		fill_random(r, buf, len);
+		ssize_t k = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (k > 0) {
+			off += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && errno != EAGAIN)
+			break;
+		/* full: the peer has stopped reading (it is writing to us) once it stays full */
+		int64_t quiet = now_ms() + QUIET_MS;
+		if (!wait_fd(r, c->fd, POLLOUT, quiet < deadline ? quiet : deadline))
+			break;
+	}
+	note(r, EV_SEND, c->name, "%zu bytes sent without reading the replies", off);
+	if (!off)
+		return fail(r, "could not send anything on '%s'", c->name);
+	return 0;
+}
+
+static int step_shutdown(struct probe_run *r, const struct step *s)
+{
+	const char *name = s->value.present ? s->value.text : "c";
+	struct conn *c = conn_find(r, name);
+	if (!c || c->fd < 0)
+		return fail(r, "spec error: no open connection '%s' to shut down", name);
+	if (shutdown(c->fd, SHUT_WR) < 0)
+		return fail(r, "shutdown: %s", strerror(errno));
+	ev(r, EV_SHUTDOWN, name, NULL, 0);
+	return 0;
+}
+
+static int step_expect_silence(struct probe_run *r, const struct step *s)
+{
+	struct conn *c = conn_get(r, s, "conn", "c");
+	if (!c)
+		return -1;
+	struct wait_conn w = { c, c->in.len, c->ndg };
+	if (c->in.len || c->ndg)
+		return fail(r, "%zu bytes were waiting where silence was expected", c->in.len);
+	if (!pump(r, now_ms() + scaled_ms(s->value.num), conn_changed, &w))
+		return 0;
+	if (c->in.len || c->ndg) {
+		set_observed(r, c->in.buf ? c->in.buf : "", c->in.len, -1);
+		return fail(r, "data arrived where silence was expected");
+	}
+	return fail(r, "the connection was %s where silence was expected",
+		    c->rst ? "reset" : c->eof ? "closed" : "broken");
+}
+
+static int step_expect_reset(struct probe_run *r, const struct step *s)
+{
+	struct conn *c = conn_get(r, s, "conn", "c");
+	if (!c)
+		return -1;
+	int64_t deadline = within(r, s);
+	while (!c->rst && !c->eof && !c->err && c->fd >= 0) {
+		struct wait_conn w = { c, c->in.len, c->ndg };
+		if (!pump(r, deadline, conn_changed, &w))
+			break;
+	}
+	if (c->rst)
+		return 0;
+	if (c->eof)
+		return fail(r, "the connection was closed (FIN), not reset (RST)");
+	ev(r, EV_TIMEOUT, c->name, NULL, 0);
+	return fail(r, "no reset within %.1fs", within_s(r, s));
+}
+
+/* ---- steps: processes ---- */
+
+static int step_signal(struct probe_run *r, const struct step *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "SIGINT", SIGINT }, { "SIGTERM", SIGTERM }, { "SIGHUP", SIGHUP },
+		{ "SIGKILL", SIGKILL }, { "SIGUSR1", SIGUSR1 }, { "SIGUSR2", SIGUSR2 },
+	};
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (!strcmp(sigs[i].name, s->value.text)) {
+			pump(r, now_ms(), NULL, NULL);
+			if (sbproc_ended(pr->p)) {
+				struct strbuf d = STRBUF_INIT;
+				describe_end(pr->p, &d);
+				int rc = fail(r, "%s had already ended before %s: %s", pr->program,
+					      sigs[i].name, d.buf);
+				sb_release(&d);
+				return rc;
+			}
+			sbproc_signal(pr->p, sigs[i].sig);
+			note(r, EV_NOTE, pr->program, "sent %s", sigs[i].name);
+			return 0;
+		}
+	return fail(r, "spec error: unknown signal '%s'", s->value.text);
+}
+
+static int step_alive(struct probe_run *r, const struct step *s)
+{
+	const char *name = s->value.present ? s->value.text : NULL;
+	struct proc *pr = NULL;
+	for (size_t i = r->nprocs; i-- > 0;)
+		if (!name || !strcmp(r->procs[i].program, name)) {
+			pr = &r->procs[i];
+			break;
+		}
+	if (!pr)
+		return fail(r, "spec error: %s has not been started", name ? name : "no program");
+	pump(r, now_ms(), NULL, NULL);
+	if (!sbproc_ended(pr->p))
+		return 0;
+	struct strbuf d = STRBUF_INIT;
+	describe_end(pr->p, &d);
+	int rc = fail(r, "%s is no longer running: %s", pr->program, d.buf);
+	sb_release(&d);
+	return rc;
+}
+
+static int step_stdin(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	const struct step_arg *cl = step_opt(s, "close");
+	if (!pr)
+		return -1;
+	return write_stdin(r, pr, &s->value, cl && cl->num, within(r, s));
+}
+
+static int step_expect_no_zombies(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	pump(r, now_ms(), NULL, NULL);
+	if (sbproc_ended(pr->p))
+		return fail(r, "%s is no longer running", pr->program);
+	int z = launch_count_zombies(sbproc_pid(pr->p));
+	if (z > 0)
+		return fail(r, "%s has %d zombie child process%s: it does not reap its children",
+			    pr->program, z, z == 1 ? "" : "es");
+	return 0;
+}
+
+static int step_expect_no_fd_leak(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	pump(r, now_ms(), NULL, NULL);
+	if (sbproc_ended(pr->p))
+		return fail(r, "%s is no longer running", pr->program);
+	int now = launch_count_fds(sbproc_pid(pr->p));
+	if (pr->fds_at_ready < 0 || now < 0)
+		return fail(r, "spec error: %s was not started as a server", pr->program);
+	if (now > pr->fds_at_ready)
+		return fail(r, "%s has %d open file descriptors, %d more than when it started "
+			       "listening: it does not close the sockets of clients that left",
+			    pr->program, now, now - pr->fds_at_ready);
+	return 0;
+}
+
+/* ---- steps: more UDP ---- */
+
+static int step_udp_expect_none(struct probe_run *r, const struct step *s)
+{
+	const char *name = opt_text(s, "socket", "u");
+	struct conn *c = conn_find(r, name);
+	if (!c || !c->udp)
+		return fail(r, "spec error: no UDP socket '%s' at this step", name);
+	struct wait_conn w = { c, 0, c->ndg };
+	if (!c->ndg && !pump(r, now_ms() + scaled_ms(s->value.num), conn_changed, &w))
+		return 0;
+	if (c->ndg) {
+		set_observed(r, c->dg[0].data, c->dg[0].len, -1);
+		return fail(r, "a datagram arrived where none was expected");
+	}
+	return fail(r, "reading failed: %s", strerror(c->err));
+}
+
+static int step_udp_reply(struct probe_run *r, const struct step *s)
+{
+	const char *name = opt_text(s, "socket", "u");
+	struct conn *c = conn_find(r, name);
+	struct strbuf data = STRBUF_INIT;
+	int rc = -1;
+	if (!c || !c->udp) {
+		fail(r, "spec error: no UDP socket '%s' at this step", name);
+		goto out;
+	}
+	if (!c->fromlen) {
+		fail(r, "no datagram has arrived on '%s' to reply to", name);
+		goto out;
+	}
+	if (subst(r, s->value.text, s->value.len, &data) < 0)
+		goto out;
+	if (sendto(c->fd, data.buf ? data.buf : "", data.len, 0, (struct sockaddr *)&c->from,
+		   c->fromlen) < 0) {
+		fail(r, "could not send a datagram: %s", strerror(errno));
+		goto out;
+	}
+	ev(r, EV_SEND, name, data.buf, data.len);
+	rc = 0;
+out:
+	sb_release(&data);
+	return rc;
+}
+
 /* ---- the table ---- */
 
 static const struct opt_def o_start[] = {
 	{ "argv", OPT_LIST, NULL }, { "ready", OPT_ENUM, "tcp|udp|none" },
 	{ "ready_within", OPT_DURATION, NULL }, { "any_port", OPT_BOOL, NULL },
-	{ "address", OPT_ENUM, "any" }, { "stdin", OPT_TEXT, NULL }, { NULL, 0, NULL },
+	{ "address", OPT_ENUM, "any" }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
+	{ "same_port", OPT_BOOL, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_connect[] = {
 	{ "host", OPT_TEXT, NULL }, { "port", OPT_TEXT, NULL }, { "family", OPT_ENUM, "ipv4|ipv6" },
@@ -1361,12 +1830,26 @@ static const struct opt_def o_connect[] = {
 };
 static const struct opt_def o_send[] = {
 	{ "conn", OPT_NAME, NULL }, { "pieces", OPT_INT, NULL }, { "pause", OPT_DURATION, NULL },
+	{ "hex", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_payload[] = {
+	{ "conn", OPT_NAME, NULL }, { "chunk", OPT_SIZE, NULL }, { "pause", OPT_DURATION, NULL },
 	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
+static const struct opt_def o_conn_within[] = {
+	{ "conn", OPT_NAME, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_conn[] = { { "conn", OPT_NAME, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_program[] = { { "program", OPT_PROGRAM, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_stdin[] = {
+	{ "program", OPT_PROGRAM, NULL }, { "close", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct opt_def o_socket[] = { { "socket", OPT_NAME, NULL }, { NULL, 0, NULL } };
 static const struct opt_def o_expect[] = {
 	{ "conn", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
 	{ "tolerate", OPT_ENUM, "none|nul_or_newline" }, { "from", OPT_ENUM, "reference" },
-	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+	{ "length", OPT_SIZE, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_expect_eof[] = {
 	{ "conn", OPT_NAME, NULL }, { "reset_ok", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
@@ -1397,26 +1880,40 @@ static const struct opt_def o_udp_send[] = {
 static const struct opt_def o_udp_expect[] = {
 	{ "socket", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
 	{ "from", OPT_ENUM, "reference" }, { "sender", OPT_ENUM, "server|any" },
-	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 
 static const struct step_def step_table[] = {
-	{ "start", OPT_PROGRAM, 1, o_start, step_start },
-	{ "connect", OPT_NAME, 0, o_connect, step_connect },
-	{ "send", OPT_TEXT, 1, o_send, step_send },
-	{ "expect", OPT_TEXT, 0, o_expect, step_expect },
-	{ "expect_eof", OPT_NONE, 0, o_expect_eof, step_expect_eof },
-	{ "close", OPT_NAME, 0, o_none, step_close },
-	{ "abort", OPT_NAME, 0, o_none, step_abort },
-	{ "listen", OPT_NAME, 0, o_listen, step_listen },
-	{ "accept", OPT_NAME, 0, o_accept, step_accept },
-	{ "unused_port", OPT_NONE, 0, o_none, step_unused_port },
-	{ "random", OPT_NAME, 1, o_random, step_random },
-	{ "pause", OPT_DURATION, 1, o_none, step_pause },
-	{ "expect_exit", OPT_EXIT, 1, o_exit, step_expect_exit },
-	{ "expect_stdout", OPT_TEXT, 0, o_stdout, step_expect_stdout },
-	{ "udp_send", OPT_TEXT, 1, o_udp_send, step_udp_send },
-	{ "udp_expect", OPT_TEXT, 0, o_udp_expect, step_udp_expect },
+	{ "start", OPT_PROGRAM, 1, o_start, step_start, NULL },
+	{ "connect", OPT_NAME, 0, o_connect, step_connect, NULL },
+	{ "send", OPT_TEXT, 1, o_send, step_send, NULL },
+	{ "expect", OPT_TEXT, 0, o_expect, step_expect, NULL },
+	{ "expect_eof", OPT_NONE, 0, o_expect_eof, step_expect_eof, NULL },
+	{ "close", OPT_NAME, 0, o_none, step_close, NULL },
+	{ "abort", OPT_NAME, 0, o_none, step_abort, NULL },
+	{ "listen", OPT_NAME, 0, o_listen, step_listen, NULL },
+	{ "accept", OPT_NAME, 0, o_accept, step_accept, NULL },
+	{ "unused_port", OPT_NONE, 0, o_none, step_unused_port, NULL },
+	{ "random", OPT_NAME, 1, o_random, step_random, NULL },
+	{ "pause", OPT_DURATION, 1, o_none, step_pause, NULL },
+	{ "expect_exit", OPT_EXIT, 1, o_exit, step_expect_exit, NULL },
+	{ "expect_stdout", OPT_TEXT, 0, o_stdout, step_expect_stdout, NULL },
+	{ "udp_send", OPT_TEXT, 1, o_udp_send, step_udp_send, NULL },
+	{ "udp_expect", OPT_TEXT, 0, o_udp_expect, step_udp_expect, NULL },
+	{ "udp_expect_none", OPT_DURATION, 1, o_socket, step_udp_expect_none, NULL },
+	{ "udp_reply", OPT_TEXT, 1, o_socket, step_udp_reply, NULL },
+	{ "send_payload", OPT_SIZE, 1, o_payload, step_send_payload, NULL },
+	{ "expect_echo", OPT_NONE, 0, o_conn_within, step_expect_echo, NULL },
+	{ "flood", OPT_SIZE, 1, o_conn_within, step_flood, NULL },
+	{ "shutdown", OPT_NAME, 0, o_none, step_shutdown, NULL },
+	{ "expect_silence", OPT_DURATION, 1, o_conn, step_expect_silence, NULL },
+	{ "expect_reset", OPT_NONE, 0, o_conn_within, step_expect_reset, NULL },
+	{ "signal", OPT_ENUM, 1, o_program, step_signal,
+	  "SIGINT|SIGTERM|SIGHUP|SIGKILL|SIGUSR1|SIGUSR2" },
+	{ "alive", OPT_PROGRAM, 0, o_none, step_alive, NULL },
+	{ "stdin", OPT_TEXT, 1, o_stdin, step_stdin, NULL },
+	{ "expect_no_zombies", OPT_NONE, 0, o_program, step_expect_no_zombies, NULL },
+	{ "expect_no_fd_leak", OPT_NONE, 0, o_program, step_expect_no_fd_leak, NULL },
 };
 
 const struct step_def *step_def_find(const char *name)
@@ -1454,14 +1951,8 @@ static void collect_procs(struct probe_run *r)
 	struct probe_result *res = r->res;
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *pr = &r->procs[i];
-		int was_running = !sbproc_ended(pr->p);
 		sbproc_stop(pr->p);
-		if (was_running) {
-			struct strbuf d = STRBUF_INIT;
-			verdict_describe(sbproc_verdict(pr->p), &d);
-			ev(r, EV_EXIT, pr->program, d.buf, d.len);
-			sb_release(&d);
-		}
+		note_exit(r, pr);
 		res->procs = xrealloc(res->procs, (res->nprocs + 1) * sizeof *res->procs);
 		struct proc_report *rep = &res->procs[res->nprocs++];
 		rep->program = pr->program;

@@ -19,7 +19,8 @@
  * the worker dies (even by SIGKILL) its direct children die with it.
  *
  * Pipes. stdin is /dev/null or a pipe the harness writes; stdout and stderr
- * are pipes the harness drains whenever it polls (sbproc_pollfds), keeping
+ * are pipes (stdout a raw pseudo-terminal for clients, so that stdio
+ * line-buffers as at a terminal; EIO on its master is its end) the harness drains whenever it polls (sbproc_pollfds), keeping
  * the first and last part of each (struct capture) so that endless output
  * costs bounded memory and never blocks the program. A pidfd tells poll()
  * when the process has ended; it is then reaped with wait4 for its rusage.
@@ -47,6 +48,8 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <pty.h>
+#include <termios.h>
 #include <unistd.h>
 
 #define GRACE_MS 200
@@ -314,7 +317,22 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 		snprintf(err, ERRLEN, "sandbox: stdin: %s", strerror(errno));
 		goto out;
 	}
-	if (pipe2(o, O_CLOEXEC) < 0 || pipe2(e, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+	if (sp->stdout_pty) {
+		/* a terminal, so that stdio line-buffers; raw, so that no \r is added */
+		struct termios tio;
+		memset(&tio, 0, sizeof tio);
+		cfmakeraw(&tio);
+		if (openpty(&o[0], &o[1], NULL, &tio, NULL) < 0) {
+			snprintf(err, ERRLEN, "sandbox: openpty: %s", strerror(errno));
+			goto out;
+		}
+		fcntl(o[0], F_SETFD, FD_CLOEXEC);
+		fcntl(o[1], F_SETFD, FD_CLOEXEC);
+	} else if (pipe2(o, O_CLOEXEC) < 0) {
+		snprintf(err, ERRLEN, "sandbox: pipe: %s", strerror(errno));
+		goto out;
+	}
+	if (pipe2(e, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		snprintf(err, ERRLEN, "sandbox: pipe: %s", strerror(errno));
 		goto out;
 	}

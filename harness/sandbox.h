@@ -68,6 +68,7 @@ struct spawn {
 	const char *cwd;		/* folder of the scratch copy it runs in */
 	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
 	int merge_output;		/* 1: stderr goes to the stdout pipe */
+	int stdout_pty;			/* 1: stdout is a pseudo-terminal (raw: no \r added) */
 	const struct sandbox_limits *lim;
 };
 

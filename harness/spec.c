@@ -246,7 +246,7 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "argv", "ready", "cflags" };
+	static const char *const known[] = { "sources", "argv", "ready", "cflags", "stdout" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "sources")) {
@@ -269,6 +269,17 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 	}
 	if (!strcmp(k, "cflags"))
 		return get_string(ld, v, "cflags", &p->cflags);
+	if (!strcmp(k, "stdout")) {
+		char *mode = NULL;
+		if (get_string(ld, v, "stdout", &mode) < 0)
+			return -1;
+		int ok = !strcmp(mode, "pipe") || !strcmp(mode, "pty");
+		p->stdout_pty = !strcmp(mode, "pty");
+		if (!ok)
+			fail(ld, v, "stdout: '%s' is not one of pipe, pty", mode);
+		free(mode);
+		return ok ? 0 : -1;
+	}
 	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
 }
 
@@ -361,14 +372,30 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 		a->num = b;
 		return 0;
 	}
+	case OPT_SIZE: {
+		char *end;
+		errno = 0;
+		double num = strtod(a->text, &end);
+		double mult = !*end || !strcmp(end, "B") ? 1 :
+			      !strcmp(end, "KiB") || !strcmp(end, "K") ? 1024 :
+			      !strcmp(end, "MiB") || !strcmp(end, "M") ? 1048576 : -1;
+		if (end == a->text || errno || num < 0 || mult < 0 || num * mult > 1024.0 * 1048576)
+			return fail(ld, v, "%s: '%s' is not a size (write 2000, 4KiB or 1MiB)",
+				    what, a->text);
+		a->num = (int64_t)(num * mult);
+		return 0;
+	}
 	case OPT_EXIT:
 		if (!strcmp(a->text, "nonzero")) {
 			a->num = -1;
 			return 0;
+		} else if (!strcmp(a->text, "any")) {
+			a->num = -2;
+			return 0;
 		} else {
 			long n;
 			if (get_int(ld, v, what, 0, 255, &n) < 0)
-				return fail(ld, v, "%s: '%s' is not an exit status (0 to 255 or nonzero)",
+				return fail(ld, v, "%s: '%s' is not an exit status (0 to 255, nonzero or any)",
 					    what, a->text);
 			a->num = n;
 			return 0;
@@ -416,7 +443,8 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			continue;
 		st->def = d;
 		kind_key = k;
-		if (load_arg(ld, node_at(ld, p->value), d->name, d->value, "", &st->value) < 0)
+		if (load_arg(ld, node_at(ld, p->value), d->name, d->value,
+			     d->value_choices ? d->value_choices : "", &st->value) < 0)
 			return -1;
 		if (d->value_required && !st->value.present)
 			return fail(ld, k, "'%s' needs a value", d->name);

@@ -20,6 +20,7 @@ enum opt_type {
 	OPT_ENUM,	/* one of the words in choices */
 	OPT_EXIT,	/* an exit expectation: a number or "nonzero" */
 	OPT_PROGRAM,	/* the name of one of the spec's programs */
+	OPT_SIZE,	/* a byte count: 2000, 4KiB, 1MiB */
 };
 
 struct opt_def {
@@ -35,6 +36,7 @@ struct step_def {
 	int value_required;		/* 1: the kind key needs a value */
 	const struct opt_def *opts;	/* options it accepts, ending with a NULL key */
 	int (*run)(struct probe_run *run, const struct step *step);
+	const char *value_choices;	/* OPT_ENUM values: words separated by '|' */
 };
 
 /* Finds a step kind by name (table lives in probe.c); NULL if none. */
@@ -50,7 +52,7 @@ struct step_arg {
 	size_t len;		/* its length; texts may hold NUL bytes */
 	char **list;		/* OPT_LIST: the items */
 	size_t nlist;
-	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status or -1 for nonzero */
+	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status, -1 nonzero, -2 any; OPT_SIZE: bytes */
 	int present;		/* 0 for a value the spec did not give */
 	int line, col;		/* 1-based position in the spec */
 };
@@ -73,6 +75,7 @@ struct program {
 	char **argv;		/* argv[1..] template, {port} and {host} substituted */
 	size_t argc;
 	char *ready;		/* "tcp", "udp" or "none": when a started program is ready */
+	int stdout_pty;		/* 1: stdout is a pseudo-terminal (stdio line-buffers), else a pipe */
 	char *cflags;		/* overrides the spec's cflags when set */
 };
 

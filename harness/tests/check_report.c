@@ -1,0 +1,463 @@
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "util.h"
+
+/* Fixtures: a lab folder of results.json files, copied to a temporary folder per test. */
+#ifndef REPORT_DATA
+#define REPORT_DATA "harness/tests/data/report"
+#endif
+
+#define LAB_TITLE "Lab 1: a TCP hello server and client"
+#define HIDDEN_NAME "listens on every IPv4 address"
+/* A student folder name full of markup, a comma and quotes; made at test time. */
+#define NASTY "<script>x=1, \"q\""
+
+/* Copies the tree src to dst (plain files and folders). */
+static void copy_tree_or_fail(const char *src, const char *dst)
+{
+	DIR *d = opendir(src);
+	struct dirent *e;
+
+	ck_assert_msg(d != NULL, "%s: %s (run the tests from the top folder)", src, strerror(errno));
+	ck_assert_int_eq(mkdir_p(dst, 0755), 0);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		char *s = xasprintf("%s/%s", src, e->d_name);
+		char *t = xasprintf("%s/%s", dst, e->d_name);
+		struct stat st;
+		ck_assert_int_eq(lstat(s, &st), 0);
+		if (S_ISDIR(st.st_mode)) {
+			copy_tree_or_fail(s, t);
+		} else {
+			struct strbuf sb = STRBUF_INIT;
+			char err[ERRLEN];
+			ck_assert_int_eq(read_file(s, &sb), 0);
+			ck_assert_msg(write_file_atomic(t, sb.buf ? sb.buf : "", sb.len, err) == 0,
+				      "%s", err);
+			sb_release(&sb);
+		}
+		free(s);
+		free(t);
+	}
+	closedir(d);
+}
+
+/* A fresh temporary copy of the fixtures; returns the temporary folder (caller frees). */
+static char *make_reports(void)
+{
+	char *tmp = xstrdup("/tmp/check_report.XXXXXX");
+
+	ck_assert_msg(mkdtemp(tmp) != NULL, "mkdtemp: %s", strerror(errno));
+	copy_tree_or_fail(REPORT_DATA, tmp);
+	/* a student who handed in nothing gradable: a folder without results.json */
+	char *erin = xasprintf("%s/hello/erin", tmp);
+	ck_assert_int_eq(mkdir(erin, 0755), 0);
+	free(erin);
+	return tmp;
+}
+
+static void drop_reports(char *tmp)
+{
+	remove_tree(tmp);
+	free(tmp);
+}
+
+/* The whole file; fails the test when it cannot be read. Caller frees. */
+static char *slurp(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	struct strbuf sb = STRBUF_INIT;
+
+	ck_assert_msg(read_file(path, &sb) == 0, "%s: %s", path, strerror(errno));
+	free(path);
+	return sb_detach(&sb, NULL);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+/* Copies one student's results under another folder name. */
+static void clone_student(const char *lab, const char *from, const char *to)
+{
+	char *src = xasprintf("%s/%s", lab, from);
+	char *dst = xasprintf("%s/%s", lab, to);
+
+	copy_tree_or_fail(src, dst);
+	free(src);
+	free(dst);
+}
+
+#define ck_contains(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) != NULL, "missing: %s", (needle))
+#define ck_lacks(hay, needle) \
+	ck_assert_msg(strstr((hay), (needle)) == NULL, "unexpected: %s", (needle))
+
+START_TEST(test_student_pages)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *dir = xasprintf("%s/alice", lab);
+
+	ck_assert_msg(report_student(lab, "alice", err) == 0, "%s", err);
+	char *inst = slurp(dir, "index.html");
+	char *stud = slurp(dir, "student.html");
+
+	/* the instructor sees everything, the score out of every point */
+	ck_contains(inst, "<!DOCTYPE html>");
+	ck_contains(inst, HIDDEN_NAME);
+	ck_contains(inst, "SECRET-HINT");
+	ck_contains(inst, ">2 / 5<");
+	ck_contains(inst, "href=\"../index.html\"");
+	ck_contains(inst, "href=\"student.html\"");
+	ck_contains(inst, "Lab 1: a TCP hello server and client — alice");
+	ck_contains(inst, "-O1 -g -Wall");
+	ck_contains(inst, "12345");
+	ck_contains(inst, "spec line 31");
+	ck_contains(inst, "<tr class=\"alert\">");
+	ck_contains(inst, "<tr class=\"recv\">");
+	ck_contains(inst, "first 34 of 4000 bytes");
+
+	/* the student sees neither the hidden probe nor anything of it */
+	ck_lacks(stud, HIDDEN_NAME);
+	ck_lacks(stud, "SECRET-HINT");
+	ck_lacks(stud, "HIDDEN-VALUE");
+	ck_lacks(stud, "HIDDEN-CONN");
+	ck_contains(stud, "1 hidden probe is not shown");
+	ck_contains(stud, ">1 / 4<");
+	ck_contains(stud, "1 of 2");
+	ck_contains(stud, "href=\"../index.html\"");
+	ck_lacks(stud, "href=\"index.html\"");
+	ck_lacks(stud, "student.html");
+	ck_contains(stud, "sends the greeting");
+	/* a hint escaped, not interpreted */
+	ck_contains(stud, "&quot;Hello world!&quot; &lt;b&gt;then&lt;/b&gt; stop.");
+
+	free(inst);
+	free(stud);
+	free(dir);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_mark_on_escaped_bytes)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *dir = xasprintf("%s/alice", lab);
+
+	ck_assert_msg(report_student(lab, "alice", err) == 0, "%s", err);
+	char *page = slurp(dir, "student.html");
+
+	/*
+	 * observed is "Hello\x20\t<World>!\0" and diff_at 6: byte 6 is the tab,
+	 * written as \t after the four characters of \x20.
+	 */
+	ck_contains(page, "Hello\\x20<mark>\\t&lt;World&gt;!\\0</mark>");
+	ck_contains(page, "Hello <mark>world!</mark>");
+	ck_assert_int_eq(count(page, "<mark>"), 2);
+
+	free(page);
+	free(dir);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_text_blocks)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *dir = xasprintf("%s/bob", lab);
+
+	ck_assert_msg(report_student(lab, "bob", err) == 0, "%s", err);
+	char *page = slurp(dir, "index.html");
+
+	/* logs decoded line by line, errors and warnings marked, markup escaped */
+	ck_contains(page, "<span class=\"err\">hello_client.c:3:10: fatal error: WinSock2.h");
+	ck_contains(page, "<span class=\"warn\">hello_server.c:5:5: warning: unused variable");
+	ck_contains(page, "#include &lt;WinSock2.h&gt;&lt;/script&gt;\n");
+	ck_lacks(page, "</script>");
+	ck_lacks(page, "<script");
+	/* the sandbox warning stands out */
+	ck_contains(page, "<div class=\"warning\">Sandbox warning: not isolated: "
+		    "&lt;user namespaces are blocked&gt;</div>");
+	ck_contains(page, "does not build");
+	free(page);
+
+	/* program output: real newlines, UTF-8 kept, a control byte shown as \x01 */
+	free(dir);
+	dir = xasprintf("%s/alice", lab);
+	ck_assert_msg(report_student(lab, "alice", err) == 0, "%s", err);
+	page = slurp(dir, "index.html");
+	ck_contains(page, "listening\n&lt;script&gt;alert(2)&lt;/script&gt;\n\xe2\x9c\x93 done"
+		    "<span class=\"esc\">\\x01</span>\n");
+	free(page);
+
+	free(dir);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_markup_in_names)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *dir = xasprintf("%s/%s", lab, NASTY);
+
+	clone_student(lab, "alice", NASTY);
+	ck_assert_msg(report_student(lab, NASTY, err) == 0, "%s", err);
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+
+	char *inst = slurp(dir, "index.html");
+	char *stud = slurp(dir, "student.html");
+	char *cls = slurp(lab, "index.html");
+
+	ck_lacks(inst, "<script");
+	ck_lacks(inst, "</script");
+	ck_lacks(stud, "<script");
+	ck_contains(inst, "&lt;script&gt;x=1, &quot;q&quot;");
+	/* the class page holds exactly one script: its own sorter */
+	ck_assert_int_eq(count(cls, "<script"), 1);
+	ck_assert_int_eq(count(cls, "</script"), 1);
+	ck_contains(cls, "<a href=\"%3Cscript%3Ex%3D1%2C%20%22q%22/index.html\">"
+		    "&lt;script&gt;x=1, &quot;q&quot;</a>");
+	/* the why of a hidden failure, with markup, sits escaped in a title */
+	ck_contains(cls, "title=\"nothing listens on 10.0.0.1 port 40123 &lt;/script&gt;\"");
+
+	free(inst);
+	free(stud);
+	free(cls);
+	free(dir);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_class_page)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *page = slurp(lab, "index.html");
+
+	ck_contains(page, "<title>" LAB_TITLE " — class results</title>");
+	ck_contains(page, "reference: passed all 3 probes");
+	ck_lacks(page, ".reference");
+	const char *names[] = { "alice", "bob", "carol", "dave", "erin" };
+	const char *last = page;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *cell = xasprintf("%s</", names[i]);
+		const char *at = strstr(page, cell);
+		ck_assert_msg(at != NULL, "%s is not listed", names[i]);
+		ck_assert_msg(at > last, "%s is out of order", names[i]);
+		last = at;
+		free(cell);
+	}
+	ck_contains(page, "<a href=\"alice/index.html\">alice</a>");
+	/* dave's file is broken, erin has none: listed, not linked */
+	ck_contains(page, "<tr><td>dave</td><td class=\"num ng\" data-sort=\"-2\">no results</td>");
+	ck_contains(page, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">no results</td>");
+	ck_contains(page, "not graded (harness error: sandbox: cannot mount /proc");
+	ck_contains(page, "does not build: hello_client: Windows-only header &lt;WinSock2.h&gt;");
+	ck_contains(page, "<svg");
+	ck_contains(page, "5 students: 2 graded, 1 not graded");
+	ck_contains(page, "Mean score 3 / 5");
+
+	/* a reference that fails a probe says which */
+	free(page);
+	char *ref = xasprintf("%s/.reference", lab);
+	remove_tree(ref);
+	clone_student(lab, "bob", ".reference");
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	page = slurp(lab, "index.html");
+	ck_contains(page, "reference: failed 1 of 3 probes: 3. " HIDDEN_NAME);
+	ck_lacks(page, "passed all");
+
+	free(ref);
+	free(page);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_csv)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+
+	clone_student(lab, "alice", NASTY);
+	clone_student(lab, "bob", "=SUM(A1,A2)");
+	clone_student(lab, "bob", "-x");
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *csv = slurp(lab, "grades.csv");
+
+	const char *want =
+		"student,score,max_score,sends the greeting,"
+		"\"closes the connection, then \"\"exits\"\"\"," HIDDEN_NAME "\r\n"
+		"\"'-x\",4,5,3,1,0\r\n"
+		"\"<script>x=1, \"\"q\"\"\",2,5,0,1,1\r\n"
+		"\"'=SUM(A1,A2)\",4,5,3,1,0\r\n"
+		"alice,2,5,0,1,1\r\n"
+		"bob,4,5,3,1,0\r\n"
+		"carol,,5,,,\r\n"
+		"dave,,5,,,\r\n"
+		"erin,,5,,,\r\n";
+	ck_assert_str_eq(csv, want);
+
+	free(csv);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_selfcheck)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *dir = xasprintf("%s/selfcheck", tmp);
+	char *lab = xasprintf("%s/hello", tmp);
+
+	clone_student(lab, "alice", "../selfcheck");
+	ck_assert_msg(report_selfcheck(dir, err) == 0, "%s", err);
+	char *page = slurp(dir, "index.html");
+
+	ck_lacks(page, HIDDEN_NAME);
+	ck_lacks(page, "SECRET-HINT");
+	ck_lacks(page, "../index.html");
+	ck_contains(page, "1 hidden probe is not shown");
+	ck_contains(page, ">1 / 4<");
+	ck_contains(page, "Hello\\x20<mark>\\t");
+
+	free(page);
+	free(lab);
+	free(dir);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_index)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *sc = xasprintf("%s/selfcheck", tmp);
+	char *unreported = xasprintf("%s/echo", tmp);
+
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	/* folders that are not labs, and a lab without a class page yet */
+	clone_student(lab, "alice", "../selfcheck");
+	char *sc_index = xasprintf("%s/index.html", sc);
+	ck_assert_int_eq(write_file_atomic(sc_index, "x", 1, err), 0);
+	free(sc_index);
+	ck_assert_int_eq(mkdir(unreported, 0755), 0);
+	ck_assert_msg(report_index(tmp, err) == 0, "%s", err);
+	char *page = slurp(tmp, "index.html");
+
+	ck_contains(page, "<a href=\"hello/index.html\">hello</a></td><td>" LAB_TITLE "</td>"
+		    "<td class=\"num\">5</td><td class=\"num\">2</td><td class=\"num\">3 / 5</td>");
+	ck_lacks(page, "selfcheck/");
+	ck_lacks(page, "echo/");
+
+	free(page);
+	free(unreported);
+	free(sc);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *missing = xasprintf("%s/nowhere", tmp);
+	char *want = xasprintf("%s/erin/results.json: cannot read: ", lab);
+
+	ck_assert_int_eq(report_student(lab, "erin", err), -1);
+	ck_assert_msg(!strncmp(err, want, strlen(want)), "err: %s", err);
+	ck_assert_int_eq(report_student(lab, "dave", err), -1);
+	ck_contains(err, "dave/results.json:1:");
+	ck_assert_int_eq(report_lab(missing, err), -1);
+	ck_assert_msg(!strncmp(err, missing, strlen(missing)), "err: %s", err);
+	ck_assert_int_eq(report_index(missing, err), -1);
+	ck_assert_int_eq(report_selfcheck(missing, err), -1);
+
+	free(want);
+	free(missing);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+/* Fields of the wrong type, or missing, must give a page, not a crash. */
+START_TEST(test_wrong_types)
+{
+	static const char *const docs[] = {
+		"{\"extra_data\":{}}",
+		"{\"score\":\"x\",\"extra_data\":{\"probes\":5,\"build\":[],\"title\":7,"
+		"\"harness_error\":false,\"sandbox_warning\":[1]}}",
+		"{\"extra_data\":{\"probes\":[1,\"x\",null,{},{\"name\":3,\"hidden\":\"yes\","
+		"\"transcript\":{\"a\":1},\"processes\":[7,{\"verdict\":1}],\"vars\":[1],"
+		"\"diff_at\":-4,\"observed\":\"\\\\x4\",\"expected\":5,\"failed_step\":\"2\"},"
+		"{\"name\":\"n\",\"observed\":\"ab\\\\\",\"diff_at\":99999999999,"
+		"\"transcript\":[{\"kind\":null,\"data\":7,\"len\":-1},{\"kind\":\"send\"}]}],"
+		"\"build\":{\"programs\":[1,{\"ok\":\"no\",\"log\":9},{\"log\":\"error:\\\\n\"}]}}}",
+	};
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		char *name = xasprintf("odd%zu", i);
+		char *dir = xasprintf("%s/%s", lab, name);
+		char *path = xasprintf("%s/results.json", dir);
+		ck_assert_int_eq(mkdir(dir, 0755), 0);
+		ck_assert_int_eq(write_file_atomic(path, docs[i], strlen(docs[i]), err), 0);
+		ck_assert_msg(report_student(lab, name, err) == 0, "%s: %s", name, err);
+		free(path);
+		free(dir);
+		free(name);
+	}
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *page = slurp(lab, "index.html");
+	ck_contains(page, "odd2</a>");
+	free(page);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+Suite *make_report_suite(void)
+{
+	Suite *s = suite_create("report");
+	TCase *tc = tcase_create("pages");
+
+	tcase_add_test(tc, test_student_pages);
+	tcase_add_test(tc, test_mark_on_escaped_bytes);
+	tcase_add_test(tc, test_text_blocks);
+	tcase_add_test(tc, test_markup_in_names);
+	tcase_add_test(tc, test_class_page);
+	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_selfcheck);
+	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_wrong_types);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+	return s;
+}
