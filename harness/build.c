@@ -331,6 +331,8 @@ int build_submission(struct sandbox *sb, const struct spec *spec, const char *sr
 		out->notes = sb_detach(&notes, NULL);
 		return 0;
 	}
+	if (sandbox_prepare_dir(sb, scratch, err) < 0)
+		return -1;
 	out->files = list_files(scratch);
 	out->notes = notes.len ? sb_detach(&notes, NULL) : NULL;
 	sb_release(&notes);

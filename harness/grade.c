@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -153,7 +154,10 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 			int record)
 {
 	char err[ERRLEN] = "";
-	/* stop with the parent, whatever kills it */
+	/* stop with the parent, whatever kills it; boxes die with the worker */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(3);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
 	if (rc < 0)
@@ -435,8 +439,8 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 				xasprintf("%s/%s", o->submissions_root ? o->submissions_root : "submissions",
 					  spec->lab);
 	ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
-	printf("%s: lab '%s', seed %" PRIu64 " (SEED=%" PRIu64 " replays this run)\n", spec_path,
-	       spec->lab, L.seed, L.seed);
+	printf("%s: lab '%s', seed %" PRIu64 " (SEED=%" PRIu64 " replays this run), sandbox %s\n",
+	       spec_path, spec->lab, L.seed, L.seed, sandbox_selected_mode());
 	if (!is_dir(ref_dir)) {
 		fprintf(stderr, "%s: no reference implementation at '%s'\n", spec_path, ref_dir);
 		goto out;

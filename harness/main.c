@@ -9,6 +9,7 @@
  * 2 a spec, reference or harness error.
  */
 #include "grade.h"
+#include "sandbox.h"
 #include "spec.h"
 #include "util.h"
 
@@ -33,6 +34,7 @@ static void usage(FILE *f)
 	      "  --jobs N                submissions graded at once (default: cores)\n"
 	      "  --seed N                replay the random choices of an earlier run\n"
 	      "  --time-scale X          multiply every deadline by X (slow machines)\n"
+	      "  --sandbox MODE          root, rootless or none (default: the strongest that works)\n"
 	      "  --verbose               show the conversation of failing probes\n"
 	      "  --color / --no-color    colour in selfcheck output (default: when a terminal)\n",
 	      f);
@@ -78,6 +80,7 @@ int main(int argc, char **argv)
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "time-scale", required_argument, NULL, 't' },
+		{ "sandbox", required_argument, NULL, 'x' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
@@ -86,6 +89,7 @@ int main(int argc, char **argv)
 	};
 	struct grade_opts o = { .reports = "reports", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
 	const char *nc = getenv("NO_COLOR");
+	const char *sandbox = getenv("SANDBOX");
 
 	o.color = isatty(1) && !(nc && *nc);
 	if (argc < 2) {
@@ -127,6 +131,7 @@ int main(int argc, char **argv)
 			time_scale = ts;
 			break;
 		}
+		case 'x': sandbox = optarg; break;
 		case 'v': o.verbose = 1; break;
 		case 'c': o.color = 1; break;
 		case 'C': o.color = 0; break;
@@ -148,6 +153,13 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 		return check_specs(argc, argv);
+	}
+	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck")) {
+		char err[ERRLEN];
+		if (sandbox_select(sandbox, err) < 0) {
+			fprintf(stderr, "sockgrade: %s\n", err);
+			return EXIT_ERROR;
+		}
 	}
 	if (!strcmp(cmd, "grade")) {
 		if (argc < 1 || (o.submissions && argc > 1)) {

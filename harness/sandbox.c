@@ -39,13 +39,23 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <pty.h>
@@ -54,10 +64,22 @@
 
 #define GRACE_MS 200
 
+enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
+
+static const char *const mode_names[] = { "none", "rootless", "root" };
+
+/* The mode of this run, chosen once by sandbox_select() before workers fork. */
+static enum sb_mode run_mode = SB_NONE;
+
 struct sandbox {
+	enum sb_mode mode;
 	pid_t worker;		/* the process that opened it: the subreaper */
 	int nlive;		/* processes spawned and not yet reaped */
 	struct sbproc *live;	/* those processes, linked by next */
+	uid_t uid;		/* root mode: the unprivileged ids student code runs as */
+	gid_t gid;
+	char *boxdir;		/* where each box's root file system is assembled */
+	int nboxes;		/* boxes made so far, for unique names */
 };
 
 struct sbproc {
@@ -70,6 +92,12 @@ struct sbproc {
 	int stopping;		/* the harness sent the signal that ends it */
 	int timed_out;
 	int64_t cpu_limit_ms;	/* 0: none */
+	int boxed;		/* pid is the box's init, not the program */
+	int status_fd;		/* boxed: init reports the program's wait status here */
+	pid_t student;		/* boxed: the program's pid, once known */
+	char *rootdir;		/* boxed: the mount point of its root */
+	char *cg[2];		/* boxed: its memory and pids cgroups, or NULL */
+	long memory_mb;
 	struct sbproc *next;	/* in sb->live while not reaped */
 	struct verdict v;
 	struct capture out, err;
@@ -206,31 +234,150 @@ void capture_tail(const struct capture *c, size_t n, struct strbuf *out)
 
 /* ---- the sandbox ---- */
 
+/* chown -R without following links; closes fd. */
+static int chown_tree(int fd, uid_t uid, gid_t gid)
+{
+	int rc = fchown(fd, uid, gid);
+	DIR *d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -1;
+	}
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		struct stat st;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || chown_tree(sub, uid, gid) < 0)
+				rc = -1;
+		} else if (fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Brings the loopback interface of the current network namespace up. */
+static int loopback_up(char *err)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "sandbox: socket: %s", strerror(errno));
+		return -1;
+	}
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+	    (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+		snprintf(err, ERRLEN, "sandbox: cannot bring up lo: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = write_all(fd, text, strlen(text));
+	close_keep_errno(fd);
+	return rc;
+}
+
 int sandbox_open(struct sandbox **out, char *err)
 {
 	struct sandbox *sb = xcalloc(1, sizeof *sb);
 
+	*out = NULL;
+	sb->mode = run_mode;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
-		free(sb);
-		return -1;
+		goto fail;
 	}
 	sb->worker = getpid();
+	if (sb->mode == SB_NONE) {
+		*out = sb;
+		return 0;
+	}
+	/*
+	 * The worker itself moves into a network namespace of its own, so that
+	 * its probes' sockets and the student's programs share a loopback that
+	 * no other submission and no host service can be reached through.
+	 */
+	if (sb->mode == SB_ROOTLESS) {
+		uid_t uid = getuid();
+		gid_t gid = getgid();
+		char map[64];
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+			snprintf(err, ERRLEN, "sandbox: user namespace: %s", strerror(errno));
+			goto fail;
+		}
+		snprintf(map, sizeof map, "0 %u 1\n", (unsigned)uid);
+		if (write_text("/proc/self/setgroups", "deny") < 0 ||
+		    write_text("/proc/self/uid_map", map) < 0 ||
+		    (snprintf(map, sizeof map, "0 %u 1\n", (unsigned)gid),
+		     write_text("/proc/self/gid_map", map) < 0)) {
+			snprintf(err, ERRLEN, "sandbox: uid map: %s", strerror(errno));
+			goto fail;
+		}
+		sb->uid = 0;
+		sb->gid = 0;
+	} else {
+		if (unshare(CLONE_NEWNET) < 0) {
+			snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
+			goto fail;
+		}
+		/* a user id of its own per worker: RLIMIT_NPROC and kill(-1) reach only this box */
+		sb->uid = (uid_t)(61000 + getpid() % 4000);
+		sb->gid = sb->uid;
+	}
+	if (loopback_up(err) < 0)
+		goto fail;
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/sockgrade-box.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		snprintf(err, ERRLEN, "sandbox: '%s': %s", dir, strerror(errno));
+		free(dir);
+		goto fail;
+	}
+	chmod(dir, 0755);
+	sb->boxdir = dir;
 	*out = sb;
 	return 0;
+fail:
+	free(sb);
+	return -1;
 }
 
 const char *sandbox_mode(const struct sandbox *sb)
 {
-	(void)sb;
-	return "none";
+	return mode_names[sb->mode];
 }
 
 const char *sandbox_mode_warning(const struct sandbox *sb)
 {
-	(void)sb;
-	return "not isolated: student programs share this machine's network and files "
-	       "(process groups, rlimits and time limits only)";
+	switch (sb->mode) {
+	case SB_NONE:
+		return "not isolated: student programs share this machine's network and files "
+		       "(process groups, rlimits and time limits only); run as root for full isolation";
+	case SB_ROOTLESS:
+		return "isolated without root: own network, process and mount namespaces, but "
+		       "no memory or process-count cgroup and no separate user id; run as root for "
+		       "full isolation";
+	case SB_ROOT:
+		return NULL;
+	}
+	return NULL;
 }
 
 void sandbox_close(struct sandbox *sb)
@@ -238,7 +385,27 @@ void sandbox_close(struct sandbox *sb)
 	if (!sb)
 		return;
 	sandbox_sweep(sb);
+	if (sb->boxdir) {
+		remove_tree(sb->boxdir);
+		free(sb->boxdir);
+	}
 	free(sb);
+}
+
+/* Hands a folder (the scratch copy) to the box's user, so that its programs may write there. */
+int sandbox_prepare_dir(struct sandbox *sb, const char *path, char *err)
+{
+	if (sb->mode != SB_ROOT)
+		return 0;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "'%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = chown_tree(fd, sb->uid, sb->gid);
+	if (rc < 0)
+		snprintf(err, ERRLEN, "'%s': cannot hand to the sandbox: %s", path, strerror(errno));
+	return rc;
 }
 
 static int pidfd_open_(pid_t pid)
@@ -252,7 +419,56 @@ static void set_limit(int res, rlim_t v)
 	setrlimit(res, &rl);
 }
 
-/* In the child, between fork and exec: never returns. */
+/* The limits of one program, set in its own process before exec. */
+static void apply_limits(const struct sandbox_limits *l, int nproc, int memory_cgroup)
+{
+	if (l) {
+		struct rlimit cpu = { (rlim_t)((l->cpu_ms + 999) / 1000),
+				      (rlim_t)((l->cpu_ms + 999) / 1000 + 1) };
+		setrlimit(RLIMIT_CPU, &cpu);
+		/* a memory cgroup leaves the address space free (sanitizer builds need it) */
+		if (l->memory_mb > 0 && !memory_cgroup)
+			set_limit(RLIMIT_AS, (rlim_t)l->memory_mb << 20);
+		set_limit(RLIMIT_NOFILE, (rlim_t)l->nofile);
+		set_limit(RLIMIT_FSIZE, (rlim_t)l->fsize_mb << 20);
+		/* only where the user id is the box's own does this count the box alone */
+		if (nproc > 0)
+			set_limit(RLIMIT_NPROC, (rlim_t)nproc);
+	}
+	set_limit(RLIMIT_CORE, 0);
+}
+
+static void report_stage(int errpipe, int stage);
+
+/* exec with a clean environment; never returns. */
+static void exec_program(const struct spawn *sp, int errpipe)
+{
+	char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=/tmp",
+			"TMPDIR=/tmp", "TERM=dumb", NULL };
+	const char *file = sp->argv[0];
+	if (strchr(file, '/')) {
+		execve(file, (char *const *)sp->argv, env);
+	} else {
+		environ = env;
+		execvp(file, (char *const *)sp->argv);
+	}
+	report_stage(errpipe, 0);
+}
+
+/* Makes fds 0, 1, 2 the program's stdio and closes every other but keep. */
+static int setup_stdio(const struct spawn *sp, int in_fd, int out_fd, int err_fd, int keep1,
+		       int keep2)
+{
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
+	    dup2(sp->merge_output ? out_fd : err_fd, 2) < 0)
+		return -1;
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != keep1 && fd != keep2)
+			close(fd);
+	return 0;
+}
+
+/* In the child of the "none" mode, between fork and exec: never returns. */
 static void child_exec(const struct spawn *sp, pid_t parent, int in_fd, int out_fd, int err_fd,
 		       int errpipe)
 {
@@ -262,53 +478,403 @@ static void child_exec(const struct spawn *sp, pid_t parent, int in_fd, int out_
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
-	for (int s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
-
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
-	    dup2(sp->merge_output ? out_fd : err_fd, 2) < 0)
-		goto fail;
-	/* keep only stdio and the exec-error pipe (which is close-on-exec) */
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != errpipe)
-			close(fd);
+	if (setup_stdio(sp, in_fd, out_fd, err_fd, errpipe, -1) < 0)
+		report_stage(errpipe, 0);
 	if (sp->cwd && chdir(sp->cwd) < 0)
-		goto fail;
+		report_stage(errpipe, 0);
+	apply_limits(sp->lim, 0, 0);
+	exec_program(sp, errpipe);
+}
 
-	const struct sandbox_limits *l = sp->lim;
-	if (l) {
-		struct rlimit cpu = { (rlim_t)((l->cpu_ms + 999) / 1000),
-				      (rlim_t)((l->cpu_ms + 999) / 1000 + 1) };
-		setrlimit(RLIMIT_CPU, &cpu);
-		if (l->memory_mb > 0)
-			set_limit(RLIMIT_AS, (rlim_t)l->memory_mb << 20);
-		set_limit(RLIMIT_NOFILE, (rlim_t)l->nofile);
-		set_limit(RLIMIT_FSIZE, (rlim_t)l->fsize_mb << 20);
-	}
-	set_limit(RLIMIT_CORE, 0);
+/* ---- boxes: the root and rootless modes ---- */
 
-	char *env[] = { "PATH=/usr/local/bin:/usr/bin:/bin", "LANG=C", "LC_ALL=C", "HOME=/tmp",
-			"TMPDIR=/tmp", "TERM=dumb", NULL };
-	const char *file = sp->argv[0];
-	if (strchr(file, '/'))
-		execve(file, (char *const *)sp->argv, env);
-	else {
-		environ = env;
-		execvp(file, (char *const *)sp->argv);
-	}
-fail:;
-	int e = errno;
-	if (write(errpipe, &e, sizeof e) < 0) {
-		/* nothing left to tell */
+/* What init tells the worker when the program ends. */
+struct box_msg {
+	int status;
+	struct rusage ru;
+};
+
+/* Why a box could not be set up: the stage and its errno, sent over the exec-error pipe. */
+static const char *const box_stages[] = {
+	"exec", "mount namespace", "root tmpfs", "/usr", "system folders", "/etc", "/dev", "/proc",
+	"/tmp", "scratch folder", "pivot_root", "read-only root", "user id", "capabilities",
+	"working folder",
+};
+
+enum { STAGE_EXEC, STAGE_MNTNS, STAGE_ROOT, STAGE_USR, STAGE_SYSDIRS, STAGE_ETC, STAGE_DEV, STAGE_PROC, STAGE_TMP,
+       STAGE_SCRATCH, STAGE_PIVOT, STAGE_RDONLY, STAGE_IDS, STAGE_CAPS, STAGE_CWD };
+
+static void report_stage(int errpipe, int stage)
+{
+	int msg[2] = { errno, stage };
+	if (write(errpipe, msg, sizeof msg) < 0) {
+		/* the worker will see the pipe close instead */
 	}
 	_exit(127);
+}
+
+static unsigned long mount_flags_of(const char *path)
+{
+	struct statvfs st;
+	unsigned long f = 0;
+	if (statvfs(path, &st) < 0)
+		return 0;
+	if (st.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (st.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (st.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (st.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (st.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (st.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+/* Binds src read-only at dst (a file or folder that exists). */
+static int bind_ro(const char *src, const char *dst)
+{
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -1;
+	/* locked flags of the original (in a user namespace) must be kept */
+	return mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | mount_flags_of(src), NULL);
+}
+
+static int put_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	int rc = text ? write_all(fd, text, strlen(text)) : 0;
+	close_keep_errno(fd);
+	return rc;
+}
+
+/* A mount point at path of the same kind (file or folder) as src; 0, or -1 if src is missing. */
+static int mount_point_like(const char *src, const char *path)
+{
+	struct stat st;
+	if (stat(src, &st) < 0)
+		return -1;
+	if (S_ISDIR(st.st_mode))
+		return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	return put_file(path, NULL);
+}
+
+/*
+ * In init, in its new mount namespace: assembles the box's root file system at
+ * root and moves into it. Only what the programs need is there: /usr and the
+ * library folders read-only, a small /etc, a few devices, a fresh /proc of the
+ * box's pid namespace, a private /tmp and the scratch copy, writable, at its
+ * usual path. Never returns on failure: reports the stage and exits.
+ */
+static void build_root(const struct sandbox *sb, const char *root, const char *scratch, int errpipe)
+{
+	static const char *const sysdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
+	static const char *const etc_binds[] = { "alternatives", "ld.so.cache", "ld.so.conf",
+						 "ld.so.conf.d", "localtime" };
+	static const char *const devices[] = { "null", "zero", "full", "random", "urandom" };
+	char path[4096], link[4096];
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		report_stage(errpipe, STAGE_MNTNS);
+	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755") < 0)
+		report_stage(errpipe, STAGE_ROOT);
+
+	snprintf(path, sizeof path, "%s/usr", root);
+	if (mkdir(path, 0755) < 0 || bind_ro("/usr", path) < 0)
+		report_stage(errpipe, STAGE_USR);
+	for (size_t i = 0; i < sizeof sysdirs / sizeof *sysdirs; i++) {
+		char src[64];
+		struct stat st;
+		snprintf(src, sizeof src, "/%s", sysdirs[i]);
+		snprintf(path, sizeof path, "%s/%s", root, sysdirs[i]);
+		if (lstat(src, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t n = readlink(src, link, sizeof link - 1);
+			if (n < 0)
+				report_stage(errpipe, STAGE_SYSDIRS);
+			link[n] = '\0';
+			if (symlink(link, path) < 0)
+				report_stage(errpipe, STAGE_SYSDIRS);
+		} else if (S_ISDIR(st.st_mode)) {
+			if (mkdir(path, 0755) < 0 || bind_ro(src, path) < 0)
+				report_stage(errpipe, STAGE_SYSDIRS);
+		}
+	}
+
+	snprintf(path, sizeof path, "%s/etc", root);
+	if (mkdir(path, 0755) < 0)
+		report_stage(errpipe, STAGE_ETC);
+	char passwd[256], group[256];
+	snprintf(passwd, sizeof passwd, "root:x:0:0:root:/root:/bin/sh\nstudent:x:%u:%u:student:/tmp:/bin/sh\n",
+		 (unsigned)sb->uid, (unsigned)sb->gid);
+	snprintf(group, sizeof group, "root:x:0:\nstudent:x:%u:\n", (unsigned)sb->gid);
+	struct { const char *name, *text; } files[] = {
+		{ "passwd", passwd }, { "group", group },
+		{ "hosts", "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" },
+		{ "nsswitch.conf", "passwd: files\ngroup: files\nhosts: files\nservices: files\n" },
+		{ "hostname", "sockgrade\n" },
+	};
+	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+		snprintf(path, sizeof path, "%s/etc/%s", root, files[i].name);
+		if (put_file(path, files[i].text) < 0)
+			report_stage(errpipe, STAGE_ETC);
+	}
+	for (size_t i = 0; i < sizeof etc_binds / sizeof *etc_binds; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "/etc/%s", etc_binds[i]);
+		snprintf(path, sizeof path, "%s/etc/%s", root, etc_binds[i]);
+		if (mount_point_like(src, path) < 0)
+			continue;
+		if (bind_ro(src, path) < 0)
+			report_stage(errpipe, STAGE_ETC);
+	}
+
+	snprintf(path, sizeof path, "%s/dev", root);
+	if (mkdir(path, 0755) < 0)
+		report_stage(errpipe, STAGE_DEV);
+	for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
+		char src[64];
+		snprintf(src, sizeof src, "/dev/%s", devices[i]);
+		snprintf(path, sizeof path, "%s/dev/%s", root, devices[i]);
+		if (put_file(path, NULL) < 0 || mount(src, path, NULL, MS_BIND, NULL) < 0)
+			report_stage(errpipe, STAGE_DEV);
+	}
+	snprintf(path, sizeof path, "%s/dev/shm", root);
+	if (mkdir(path, 01777) < 0 ||
+	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777") < 0)
+		report_stage(errpipe, STAGE_DEV);
+
+	snprintf(path, sizeof path, "%s/proc", root);
+	if (mkdir(path, 0555) < 0 ||
+	    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		report_stage(errpipe, STAGE_PROC);
+
+	snprintf(path, sizeof path, "%s/tmp", root);
+	if (mkdir(path, 01777) < 0 ||
+	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777") < 0)
+		report_stage(errpipe, STAGE_TMP);
+
+	if (scratch) {
+		/* the scratch copy keeps its path, so that argv and cwd need no translation */
+		snprintf(path, sizeof path, "%s%s", root, scratch);
+		for (char *c = path + strlen(root) + 1; *c; c++) {
+			if (*c != '/')
+				continue;
+			*c = '\0';
+			if (mkdir(path, 0755) < 0 && errno != EEXIST)
+				report_stage(errpipe, STAGE_SCRATCH);
+			*c = '/';
+		}
+		if ((mkdir(path, 0755) < 0 && errno != EEXIST) ||
+		    mount(scratch, path, NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
+			report_stage(errpipe, STAGE_SCRATCH);
+	}
+
+	snprintf(path, sizeof path, "%s/.old", root);
+	if (mkdir(path, 0700) < 0 || syscall(SYS_pivot_root, root, path) < 0 || chdir("/") < 0 ||
+	    umount2("/.old", MNT_DETACH) < 0 || rmdir("/.old") < 0)
+		report_stage(errpipe, STAGE_PIVOT);
+	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
+		report_stage(errpipe, STAGE_RDONLY);
+}
+
+/* Drops every capability for good: bounding set, securebits, then the sets themselves. */
+static int drop_caps(void)
+{
+	prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+				 SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED);
+	for (int c = 0; c <= 63; c++)
+		if (prctl(PR_CAPBSET_DROP, c) < 0 && errno != EINVAL)
+			return -1;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof d);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* The forwarding init: the program's pid (its process group) in the box. */
+static volatile pid_t box_child;
+
+static void forward_signal(int sig)
+{
+	if (box_child > 0)
+		kill(-box_child, sig);
+}
+
+/* Root mode: another user id, which clears every capability; rootless: drop them. */
+static int become_unprivileged(const struct sandbox *sb)
+{
+	if (sb->mode != SB_ROOT)
+		return drop_caps();
+	for (int c = 0; c <= 63; c++)
+		if (prctl(PR_CAPBSET_DROP, c) < 0 && errno != EINVAL)
+			return -1;
+	if (setgroups(0, NULL) < 0 || setresgid(sb->gid, sb->gid, sb->gid) < 0 ||
+	    setresuid(sb->uid, sb->uid, sb->uid) < 0)
+		return -1;
+	return 0;
+}
+
+/* How many processes one box may have (root mode, where the user id is the box's own). */
+#define BOX_NPROC 128
+
+/* The program, forked by init: unprivileged, then exec. Never returns. */
+static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg, int errpipe)
+{
+	sigset_t none;
+
+	setsid();
+	if (become_unprivileged(sb) < 0)
+		report_stage(errpipe, sb->mode == SB_ROOT ? STAGE_IDS : STAGE_CAPS);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		report_stage(errpipe, STAGE_CAPS);
+	/* after the change of user id, which clears it */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != 1)
+		_exit(127);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sp->cwd && chdir(sp->cwd) < 0)
+		report_stage(errpipe, STAGE_CWD);
+	apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC : 0, memcg);
+	exec_program(sp, errpipe);
+}
+
+/*
+ * The box's init (PID 1 of its pid namespace), harness code: builds the root,
+ * forks the program, forwards the worker's signals to the program's process
+ * group, reaps every orphan, and when the program ends reports its wait
+ * status and exits, which makes the kernel kill whatever is left in the box.
+ * Never returns.
+ */
+static void box_init(const struct sandbox *sb, const struct spawn *sp, const char *root,
+		     int fds[3], int sync_fd, int status_fd, int errpipe)
+{
+	char go;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(127);
+	close(sync_fd);
+	int memcg = go == 'm';
+	if (sethostname("sockgrade", 9) < 0) {
+		/* cosmetic */
+	}
+	build_root(sb, root, sp->cwd, errpipe);
+	if (setup_stdio(sp, fds[0], fds[1], fds[2], errpipe, status_fd) < 0)
+		report_stage(errpipe, 0);
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = forward_signal;
+	sa.sa_flags = SA_RESTART;
+	int fwd[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++)
+		sigaction(fwd[i], &sa, NULL);
+
+	pid_t pid = fork();
+	if (pid < 0)
+		report_stage(errpipe, 0);
+	if (pid == 0) {
+		close(status_fd);
+		box_exec(sb, sp, memcg, errpipe);
+	}
+	box_child = pid;
+	close(errpipe);
+	close(0);
+	close(1);
+	close(2);
+	for (;;) {
+		int st;
+		struct rusage ru;
+		pid_t w = wait4(-1, &st, 0, &ru);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w == pid) {
+			struct box_msg m = { st, ru };
+			if (write(status_fd, &m, sizeof m) < 0)
+				_exit(126);
+			_exit(0);
+		}
+		if (w < 0)
+			_exit(0);
+	}
+}
+
+/* ---- cgroups (v1 hierarchies, root mode) ---- */
+
+/* Makes /sys/fs/cgroup/<ctrl>/sockgrade/<name> and sets knob to value; the path, or NULL. */
+static char *cgroup_make(const char *ctrl, const char *name, const char *knob, const char *value,
+			 pid_t pid)
+{
+	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrl);
+	char *dir = xasprintf("%s/%s", base, name);
+	char *path = NULL, pidtxt[32];
+
+	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || mkdir(dir, 0755) < 0)
+		goto fail;
+	path = xasprintf("%s/%s", dir, knob);
+	if (write_text(path, value) < 0)
+		goto fail;
+	free(path);
+	path = xasprintf("%s/cgroup.procs", dir);
+	snprintf(pidtxt, sizeof pidtxt, "%d", (int)pid);
+	if (write_text(path, pidtxt) < 0)
+		goto fail;
+	free(path);
+	free(base);
+	return dir;
+fail:
+	rmdir(dir);
+	free(path);
+	free(base);
+	free(dir);
+	return NULL;
+}
+
+static long cgroup_read(const char *dir, const char *knob)
+{
+	char *path = xasprintf("%s/%s", dir, knob);
+	struct strbuf sb = STRBUF_INIT;
+	long v = -1;
+	if (read_file(path, &sb) == 0 && sb.buf)
+		v = strtol(sb.buf, NULL, 10);
+	sb_release(&sb);
+	free(path);
+	return v;
+}
+
+/* Removes a box's cgroups and mount point (its processes are gone). */
+static void box_release(struct sbproc *p)
+{
+	for (int i = 0; i < 2; i++) {
+		if (p->cg[i])
+			rmdir(p->cg[i]);
+		free(p->cg[i]);
+		p->cg[i] = NULL;
+	}
+	if (p->rootdir) {
+		rmdir(p->rootdir);
+		free(p->rootdir);
+		p->rootdir = NULL;
+	}
+	if (p->status_fd >= 0)
+		close(p->status_fd);
+	p->status_fd = -1;
 }
 
 int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **out, char *err)
 {
 	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int sync[2] = { -1, -1 }, st[2] = { -1, -1 };
 	struct sbproc *p = NULL;
 	int rc = -1;
 
@@ -338,44 +904,102 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	}
 	p = xcalloc(1, sizeof *p);
 	p->sb = sb;
-	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
+	p->pidfd = p->in_fd = p->out_fd = p->err_fd = p->status_fd = -1;
 	size_t cap = sp->lim ? sp->lim->output_cap : (1 << 20);
 	capture_init(&p->out, cap);
 	capture_init(&p->err, cap);
 	p->started = now_ms();
 
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid;
+	if (sb->mode != SB_NONE) {
+		if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(st, O_CLOEXEC) < 0) {
+			snprintf(err, ERRLEN, "sandbox: pipe: %s", strerror(errno));
+			goto out;
+		}
+		p->boxed = 1;
+		p->rootdir = xasprintf("%s/%d", sb->boxdir, ++sb->nboxes);
+		if (mkdir(p->rootdir, 0755) < 0) {
+			snprintf(err, ERRLEN, "sandbox: '%s': %s", p->rootdir, strerror(errno));
+			goto out;
+		}
+		/* a fork into new pid, mount, ipc and uts namespaces: the child is the box's init */
+		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+						  CLONE_NEWUTS | SIGCHLD, 0, NULL, NULL, 0);
+		if (pid == 0) {
+			int fds[3] = { in[0], o[1], e[1] };
+			close(sync[1]);
+			close(st[0]);
+			close(ep[0]);
+			box_init(sb, sp, p->rootdir, fds, sync[0], st[1], ep[1]);
+		}
+	} else {
+		pid = fork();
+		if (pid == 0)
+			child_exec(sp, parent, in[0], o[1], e[1], ep[1]);
+	}
 	if (pid < 0) {
 		snprintf(err, ERRLEN, "sandbox: fork: %s", strerror(errno));
 		goto out;
 	}
-	if (pid == 0)
-		child_exec(sp, parent, in[0], o[1], e[1], ep[1]);
 
 	p->pid = pid;
 	sb->nlive++;
 	p->cpu_limit_ms = sp->lim ? sp->lim->cpu_ms : 0;
+	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;
+	if (p->boxed) {
+		char go = 'n';
+		if (sb->mode == SB_ROOT) {
+			char name[64], val[32];
+			snprintf(name, sizeof name, "%d-%d", (int)getpid(), sb->nboxes);
+			if (p->memory_mb > 0) {
+				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
+				p->cg[0] = cgroup_make("memory", name, "memory.limit_in_bytes", val, pid);
+				if (p->cg[0])
+					go = 'm';
+			}
+			snprintf(val, sizeof val, "%d", BOX_NPROC);
+			p->cg[1] = cgroup_make("pids", name, "pids.max", val, pid);
+		}
+		if (write(sync[1], &go, 1) != 1) {
+			/* init is gone: the exec-error pipe says why */
+		}
+		close(sync[1]);
+		sync[1] = -1;
+		close(st[1]);
+		st[1] = -1;
+	}
 	close(ep[1]);
 	ep[1] = -1;
-	int child_errno = 0;
+	int child_err[2] = { 0, 0 };
 	ssize_t n;
 	do
-		n = read(ep[0], &child_errno, sizeof child_errno);
+		n = read(ep[0], child_err, sizeof child_err);
 	while (n < 0 && errno == EINTR);
-	if (n == sizeof child_errno) {
+	if (n == sizeof child_err) {
+		if (p->boxed)
+			kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		sb->nlive--;
-		snprintf(err, ERRLEN, "cannot run '%s': %s", sp->argv[0], strerror(child_errno));
+		if (child_err[1] == 0)
+			snprintf(err, ERRLEN, "cannot run '%s': %s", sp->argv[0], strerror(child_err[0]));
+		else
+			snprintf(err, ERRLEN, "sandbox: cannot set up the box (%s): %s",
+				 box_stages[child_err[1]], strerror(child_err[0]));
 		goto out;
 	}
 	p->pidfd = pidfd_open_(pid);
 	if (p->pidfd < 0) {
 		snprintf(err, ERRLEN, "sandbox: pidfd_open: %s", strerror(errno));
-		kill(-pid, SIGKILL);
+		kill(p->boxed ? pid : -pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		sb->nlive--;
 		goto out;
+	}
+	if (p->boxed) {
+		p->status_fd = st[0];
+		st[0] = -1;
+		fcntl(p->status_fd, F_SETFL, O_NONBLOCK);
 	}
 	if (sp->stdin_pipe) {
 		p->in_fd = in[1];
@@ -398,8 +1022,11 @@ out:
 		if (o[i] >= 0) close(o[i]);
 		if (e[i] >= 0) close(e[i]);
 		if (ep[i] >= 0) close(ep[i]);
+		if (sync[i] >= 0) close(sync[i]);
+		if (st[i] >= 0) close(st[i]);
 	}
 	if (p) {
+		box_release(p);
 		capture_release(&p->out);
 		capture_release(&p->err);
 		free(p);
@@ -446,6 +1073,17 @@ static void reap(struct sbproc *p)
 	/* the group may still hold descendants writing to our pipes: drain what is there */
 	drain(&p->out_fd, &p->out);
 	drain(&p->err_fd, &p->err);
+	if (p->boxed && r == p->pid) {
+		/* init's own status says nothing: the program's comes over the status pipe */
+		struct box_msg m;
+		if (read(p->status_fd, &m, sizeof m) == sizeof m) {
+			st = m.status;
+			ru = m.ru;
+		} else {
+			st = SIGKILL;	/* init was killed: so was everything in the box */
+			memset(&ru, 0, sizeof ru);
+		}
+	}
 
 	struct verdict *v = &p->v;
 	v->wall_ms = now_ms() - p->started;
@@ -473,10 +1111,13 @@ static void reap(struct sbproc *p)
 		else if (v->signal == SIGXCPU ||
 			 (v->signal == SIGKILL && p->cpu_limit_ms && v->cpu_ms >= p->cpu_limit_ms))
 			v->status = V_TIME;
+		else if (v->signal == SIGKILL && p->cg[0] && cgroup_read(p->cg[0], "memory.failcnt") > 0)
+			v->status = V_MEMORY;
 		else
 			v->status = V_SIGNAL;
 	}
 	v->output_cut = capture_cut(&p->out) + capture_cut(&p->err);
+	box_release(p);
 }
 
 int sbproc_pollfds(struct sbproc *p, struct pollfd *fds, int max)
@@ -524,26 +1165,37 @@ int sbproc_wait(struct sbproc *p, int64_t deadline)
 	return 1;
 }
 
+/* A signal for everything p started: its process group, or (boxed) init, which forwards it. */
+static void signal_all(struct sbproc *p, int sig)
+{
+	if (p->boxed) {
+		if (p->pidfd >= 0)
+			kill(p->pid, sig);
+	} else {
+		kill(-p->pid, sig);
+	}
+}
+
 void sbproc_signal(struct sbproc *p, int sig)
 {
 	if (p->pidfd >= 0)
-		kill(-p->pid, sig);
+		signal_all(p, sig);
 }
 
 void sbproc_stop(struct sbproc *p)
 {
 	if (p->pidfd < 0) {
 		/* the leader is gone; its group may not be */
-		kill(-p->pid, SIGKILL);
+		signal_all(p, SIGKILL);
 		return;
 	}
 	p->stopping = 1;
-	kill(-p->pid, SIGTERM);
+	signal_all(p, SIGTERM);
 	if (!sbproc_wait(p, now_ms() + GRACE_MS)) {
-		kill(-p->pid, SIGKILL);
+		signal_all(p, SIGKILL);
 		sbproc_wait(p, now_ms() + 5000);
 	}
-	kill(-p->pid, SIGKILL);
+	signal_all(p, SIGKILL);
 	if (p->pidfd >= 0) {
 		/* unkillable (uninterruptible sleep): wait for it without a deadline */
 		reap(p);
@@ -556,7 +1208,7 @@ void sbproc_timeout(struct sbproc *p)
 	if (p->pidfd < 0)
 		return;
 	p->timed_out = 1;
-	kill(-p->pid, SIGKILL);
+	signal_all(p, SIGKILL);
 	sbproc_wait(p, now_ms() + 5000);
 	if (p->pidfd >= 0)
 		reap(p);
@@ -570,7 +1222,18 @@ int sbproc_ended(const struct sbproc *p)
 
 pid_t sbproc_pid(const struct sbproc *p)
 {
-	return p->pid;
+	if (!p->boxed)
+		return p->pid;
+	if (!p->student && p->pidfd >= 0) {
+		/* init's one child; cached, as the program's pid never changes */
+		char path[64];
+		struct strbuf sb = STRBUF_INIT;
+		snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p->pid, (int)p->pid);
+		if (read_file(path, &sb) == 0 && sb.buf)
+			((struct sbproc *)p)->student = (pid_t)atoi(sb.buf);
+		sb_release(&sb);
+	}
+	return p->student ? p->student : p->pid;
 }
 
 int sbproc_stdin(const struct sbproc *p)
@@ -676,10 +1339,111 @@ int sandbox_run(struct sandbox *sb, const struct spawn *sp, int64_t timeout_ms,
 	if (!sbproc_wait(p, now_ms() + timeout_ms))
 		sbproc_timeout(p);
 	/* a daemon left behind by a build must not outlive it */
-	kill(-p->pid, SIGKILL);
+	signal_all(p, SIGKILL);
 	sandbox_sweep(sb);
 	capture_text(&p->out, out);
 	*v = p->v;
 	sbproc_free(p);
 	return 0;
+}
+
+/* ---- choosing the mode ---- */
+
+/* In a child: a whole box set up and a program run in it, as a worker would. */
+static int self_test(enum sb_mode mode, char *err)
+{
+	int ep[2];
+	if (pipe2(ep, O_CLOEXEC) < 0) {
+		snprintf(err, ERRLEN, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, ERRLEN, "fork: %s", strerror(errno));
+		close(ep[0]);
+		close(ep[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char msg[ERRLEN] = "";
+		struct sandbox *sb = NULL;
+		struct sbproc *p = NULL;
+		const char *tmp = getenv("TMPDIR");
+		char *dir = xasprintf("%s/sockgrade-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+		close(ep[0]);
+		run_mode = mode;
+		if (!mkdtemp(dir)) {
+			snprintf(msg, sizeof msg, "'%s': %s", dir, strerror(errno));
+		} else if (sandbox_open(&sb, msg) == 0 && sandbox_prepare_dir(sb, dir, msg) == 0) {
+			/* the program must see its folder writable and / read-only */
+			const char *argv[] = { "/bin/sh", "-c",
+					       "touch ok && ! touch /nope 2>/dev/null && exit 7", NULL };
+			struct sandbox_limits lim;
+			sandbox_default_limits(&lim);
+			struct spawn sp = { .argv = argv, .cwd = dir, .lim = &lim };
+			if (sandbox_spawn(sb, &sp, &p, msg) == 0) {
+				if (!sbproc_wait(p, now_ms() + 5000))
+					snprintf(msg, sizeof msg, "the test program did not end");
+				else if (sbproc_verdict(p)->status != V_EXIT || sbproc_verdict(p)->exit_code != 7) {
+					struct strbuf d = STRBUF_INIT;
+					verdict_describe(sbproc_verdict(p), &d);
+					capture_text(sbproc_stderr(p), &d);
+					snprintf(msg, sizeof msg, "the test program %s", d.buf);
+					sb_release(&d);
+				}
+				sbproc_free(p);
+			}
+		}
+		sandbox_close(sb);
+		remove_tree(dir);
+		if (*msg && write(ep[1], msg, strlen(msg)) < 0)
+			_exit(2);
+		_exit(*msg ? 1 : 0);
+	}
+	close(ep[1]);
+	char msg[ERRLEN];
+	ssize_t n = read(ep[0], msg, sizeof msg - 1);
+	close(ep[0]);
+	int st;
+	waitpid(pid, &st, 0);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	msg[n > 0 ? n : 0] = '\0';
+	snprintf(err, ERRLEN, "%s", *msg ? msg : "the self-test failed");
+	return -1;
+}
+
+int sandbox_select(const char *forced, char *err)
+{
+	static const enum sb_mode order[] = { SB_ROOT, SB_ROOTLESS, SB_NONE };
+	char why[ERRLEN];
+
+	if (forced && *forced) {
+		for (int m = 0; m < 3; m++) {
+			if (strcmp(forced, mode_names[m]))
+				continue;
+			if (m != SB_NONE && self_test((enum sb_mode)m, why) < 0) {
+				snprintf(err, ERRLEN, "SANDBOX=%s does not work here: %s", forced, why);
+				return -1;
+			}
+			run_mode = (enum sb_mode)m;
+			return 0;
+		}
+		snprintf(err, ERRLEN, "SANDBOX=%s: not one of none, rootless, root", forced);
+		return -1;
+	}
+	for (size_t i = 0; i < 3; i++) {
+		if (order[i] == SB_ROOT && geteuid() != 0)
+			continue;
+		if (order[i] == SB_NONE || self_test(order[i], why) == 0) {
+			run_mode = order[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+const char *sandbox_selected_mode(void)
+{
+	return mode_names[run_mode];
 }

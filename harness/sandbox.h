@@ -72,6 +72,16 @@ struct spawn {
 	const struct sandbox_limits *lim;
 };
 
+/*
+ * Chooses the isolation of this run, once, before any worker forks: the
+ * strongest of root, rootless and none whose self-test (a whole box set up
+ * and a program run in it) works, or the one forced (SANDBOX=). 0, or -1 with
+ * err when a forced mode does not work here.
+ */
+int sandbox_select(const char *forced, char *err);
+/* The mode chosen, and what it would take to get a stronger one (NULL in root mode). */
+const char *sandbox_selected_mode(void);
+
 /* Opens a sandbox for one submission; 0 or -1 with err. */
 int sandbox_open(struct sandbox **out, char *err);
 /* Stops everything still running in it and frees it. */
@@ -80,6 +90,9 @@ void sandbox_close(struct sandbox *sb);
 const char *sandbox_mode(const struct sandbox *sb);
 /* One line on what this mode does not provide, or NULL. */
 const char *sandbox_mode_warning(const struct sandbox *sb);
+
+/* Makes a folder (the scratch copy) writable by the programs of the sandbox. */
+int sandbox_prepare_dir(struct sandbox *sb, const char *path, char *err);
 
 /* Starts a program; 0 and *out, or -1 with err (nothing is left running). */
 int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **out, char *err);
