@@ -407,6 +407,8 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 		free(tmpl);
 		return -1;
 	}
+	/* searchable, not listable: the box's user reaches its own scratch copy below */
+	chmod(tmpl, 0711);
 	L->workroot = tmpl;
 	L->spec = *spec;
 	L->lab_dir = *lab_dir;

@@ -758,6 +758,8 @@ static int step_start(struct probe_run *r, const struct step *s)
 	}
 	if (st == 0) {
 		ev(r, EV_TIMEOUT, prog->name, NULL, 0);
+		sbproc_timeout(p);
+		note_exit(r, pr);
 		fail(r, "%s was not %s within %.1fs", prog->name,
 		     !strcmp(ready, "udp") ? "bound to a UDP port" : "listening on a TCP port",
 		     (double)scaled_ms(rw ? rw->num : spec->ready_within_ms) / 1000);

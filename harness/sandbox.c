@@ -71,6 +71,27 @@ static const char *const mode_names[] = { "none", "rootless", "root" };
 /* The mode of this run, chosen once by sandbox_select() before workers fork. */
 static enum sb_mode run_mode = SB_NONE;
 
+/*
+ * For the isolation tests only: SOCKGRADE_TEST_WEAKEN=netns,mount,pidns,uid,limits
+ * leaves out that part of the box, so that a test can show it fails when the
+ * claim it checks is removed. Never set in a grading run.
+ */
+enum { WEAK_NETNS = 1, WEAK_MOUNT = 2, WEAK_PIDNS = 4, WEAK_UID = 8, WEAK_LIMITS = 16 };
+static int weaken;
+
+static void read_weaken(void)
+{
+	const char *w = getenv("SOCKGRADE_TEST_WEAKEN");
+	static const struct { const char *name; int bit; } parts[] = {
+		{ "netns", WEAK_NETNS }, { "mount", WEAK_MOUNT }, { "pidns", WEAK_PIDNS },
+		{ "uid", WEAK_UID }, { "limits", WEAK_LIMITS },
+	};
+	weaken = 0;
+	for (size_t i = 0; w && i < sizeof parts / sizeof *parts; i++)
+		if (strstr(w, parts[i].name))
+			weaken |= parts[i].bit;
+}
+
 struct sandbox {
 	enum sb_mode mode;
 	pid_t worker;		/* the process that opened it: the subreaper */
@@ -333,7 +354,7 @@ int sandbox_open(struct sandbox **out, char *err)
 		sb->uid = 0;
 		sb->gid = 0;
 	} else {
-		if (unshare(CLONE_NEWNET) < 0) {
+		if (!(weaken & WEAK_NETNS) && unshare(CLONE_NEWNET) < 0) {
 			snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
 			goto fail;
 		}
@@ -697,8 +718,9 @@ static int drop_caps(void)
 	return (int)syscall(SYS_capset, &h, d);
 }
 
-/* The forwarding init: the program's pid (its process group) in the box. */
+/* The forwarding init: the program's pid (its process group) in the box, and init's own. */
 static volatile pid_t box_child;
+static pid_t box_init_pid;
 
 static void forward_signal(int sig)
 {
@@ -709,6 +731,8 @@ static void forward_signal(int sig)
 /* Root mode: another user id, which clears every capability; rootless: drop them. */
 static int become_unprivileged(const struct sandbox *sb)
 {
+	if (weaken & WEAK_UID)
+		return 0;
 	if (sb->mode != SB_ROOT)
 		return drop_caps();
 	for (int c = 0; c <= 63; c++)
@@ -735,7 +759,7 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 		report_stage(errpipe, STAGE_CAPS);
 	/* after the change of user id, which clears it */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != 1)
+	if (getppid() != box_init_pid)
 		_exit(127);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
@@ -743,7 +767,8 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (sp->cwd && chdir(sp->cwd) < 0)
 		report_stage(errpipe, STAGE_CWD);
-	apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC : 0, memcg);
+	if (!(weaken & WEAK_LIMITS))
+		apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC : 0, memcg);
 	exec_program(sp, errpipe);
 }
 
@@ -765,10 +790,15 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 		_exit(127);
 	close(sync_fd);
 	int memcg = go == 'm';
+	if (weaken & WEAK_MOUNT) {
+		if (sp->cwd && chdir(sp->cwd) < 0)
+			report_stage(errpipe, STAGE_CWD);
+	} else {
+		build_root(sb, root, sp->cwd, errpipe);
+	}
 	if (sethostname("sockgrade", 9) < 0) {
 		/* cosmetic */
 	}
-	build_root(sb, root, sp->cwd, errpipe);
 	if (setup_stdio(sp, fds[0], fds[1], fds[2], errpipe, status_fd) < 0)
 		report_stage(errpipe, 0);
 
@@ -780,6 +810,7 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 	for (size_t i = 0; i < sizeof fwd / sizeof *fwd; i++)
 		sigaction(fwd[i], &sa, NULL);
 
+	box_init_pid = getpid();
 	pid_t pid = fork();
 	if (pid < 0)
 		report_stage(errpipe, 0);
@@ -924,8 +955,10 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			goto out;
 		}
 		/* a fork into new pid, mount, ipc and uts namespaces: the child is the box's init */
-		pid = (pid_t)syscall(SYS_clone, CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-						  CLONE_NEWUTS | SIGCHLD, 0, NULL, NULL, 0);
+		unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
+		if (!(weaken & WEAK_PIDNS))
+			flags |= CLONE_NEWPID;
+		pid = (pid_t)syscall(SYS_clone, flags, 0, NULL, NULL, 0);
 		if (pid == 0) {
 			int fds[3] = { in[0], o[1], e[1] };
 			close(sync[1]);
@@ -949,7 +982,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;
 	if (p->boxed) {
 		char go = 'n';
-		if (sb->mode == SB_ROOT) {
+		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
 			char name[64], val[32];
 			snprintf(name, sizeof name, "%d-%d", (int)getpid(), sb->nboxes);
 			if (p->memory_mb > 0) {
@@ -1418,6 +1451,7 @@ int sandbox_select(const char *forced, char *err)
 	static const enum sb_mode order[] = { SB_ROOT, SB_ROOTLESS, SB_NONE };
 	char why[ERRLEN];
 
+	read_weaken();
 	if (forced && *forced) {
 		for (int m = 0; m < 3; m++) {
 			if (strcmp(forced, mode_names[m]))
