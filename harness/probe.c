@@ -820,11 +820,14 @@ static int step_expect_exit(struct probe_run *r, const struct step *s)
 	int64_t want = s->value.num;
 	struct strbuf d = STRBUF_INIT;
 	describe_end(pr->p, &d);
-	int ok = want < 0 ? v->status == V_EXIT : (v->status == V_OK || v->status == V_EXIT) &&
-							  v->exit_code == want;
+	int exited = v->status == V_OK || v->status == V_EXIT;
+	int ok = want == -2 ? exited || v->status == V_SIGNAL :
+		 want == -1 ? v->status == V_EXIT : exited && v->exit_code == want;
 	int rc = 0;
 	if (!ok) {
-		if (want < 0)
+		if (want == -2)
+			rc = fail(r, "%s %s; expected it to exit", pr->program, d.buf);
+		else if (want == -1)
 			rc = fail(r, "%s %s; expected an exit with a non-zero status", pr->program, d.buf);
 		else
 			rc = fail(r, "%s %s; expected exit status %d", pr->program, d.buf, (int)want);

@@ -730,8 +730,7 @@ static void render_submission(struct strbuf *sb, const struct json *root, const 
 	if (view == VIEW_INSTRUCTOR)
 		sb_adds(sb, "<nav><a href=\"../index.html\">class page</a> · "
 			"<a href=\"student.html\">student view</a> (what the student sees)</nav>\n");
-	else if (view == VIEW_STUDENT)
-		sb_adds(sb, "<nav><a href=\"../index.html\">class page</a></nav>\n");
+	/* a student's page links nowhere: the class page holds everyone's grades */
 	sb_addf(sb, "<h1>%s</h1>\n", t.buf);
 
 	if (json_type(json_get(x, "harness_error")) == JSON_STRING) {
