@@ -17,6 +17,8 @@ VERBOSE ?= 0
 SEED ?=
 TIME_SCALE ?=
 WERROR ?= 0
+COVERAGE ?= 1
+SANDBOX ?=
 
 CC ?= cc
 BUILD ?= build
@@ -47,7 +49,8 @@ GRADABLE := $(foreach s,$(ALL_SPECS),$(if $(wildcard submissions/$(basename $(no
 
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) $(if $(filter 1,$(VERBOSE)),--verbose) \
-	$(if $(ONLY),--only '$(ONLY)')
+	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
+	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
 .PHONY: all grade selfcheck test unit e2e coverage deps clean check-specs
 .DEFAULT_GOAL := all

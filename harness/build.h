@@ -35,6 +35,12 @@ struct build_result {
  */
 int build_submission(struct sandbox *sb, const struct spec *spec, const char *src,
 		     const char *scratch, struct build_result *out, char *err);
+/*
+ * The same with --coverage and a small object that writes gcov data when a
+ * program is stopped by a signal; for the coverage report only, never scores.
+ */
+int build_coverage(struct sandbox *sb, const struct spec *spec, const char *src,
+		   const char *scratch, struct build_result *out, char *err);
 void build_result_release(struct build_result *b);
 
 /* Copies a folder tree without following links; what was skipped goes to notes. */

@@ -8,6 +8,7 @@
  */
 #include "grade.h"
 #include "build.h"
+#include "coverage.h"
 #include "json.h"
 #include "probe.h"
 #include "report.h"
@@ -39,6 +40,7 @@ struct lab {
 	uint64_t seed;
 	struct ref_data ref;		/* the reference's recorded answers */
 	int selfcheck;			/* visible probes only */
+	int coverage;			/* run the coverage build too */
 };
 
 static uint64_t fresh_seed(void)
@@ -68,6 +70,57 @@ static char *default_reference(const char *spec_path, const char *lab, const cha
 }
 
 /*
+ * The coverage build: the visible probes run again on binaries built with
+ * --coverage (their results are thrown away: scores come from the plain
+ * build), then lcov makes the page. A failure here costs the coverage page,
+ * never the grade.
+ */
+static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, const char *out_dir,
+			 struct coverage_info *cov, int *have)
+{
+	const struct spec *spec = L->spec;
+	char *scratch = xasprintf("%s/%d-cov", L->workroot, (int)getpid());
+	char *dest = xasprintf("%s/coverage", out_dir);
+	struct build_result b;
+	char err[ERRLEN] = "";
+
+	memset(cov, 0, sizeof *cov);
+	*have = 1;
+	if (build_coverage(sb, spec, src, scratch, &b, err) < 0) {
+		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
+		goto out;
+	}
+	char **bins = xcalloc(spec->nprograms, sizeof *bins);
+	char **why = xcalloc(spec->nprograms, sizeof *why);
+	int makefile = 0;
+	for (size_t i = 0; i < spec->nprograms; i++) {
+		bins[i] = b.progs[i].ok ? b.progs[i].binary : NULL;
+		why[i] = b.progs[i].why;
+		makefile |= b.progs[i].used_makefile;
+	}
+	struct probe_env env = {
+		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
+		.seed = L->seed, .ref = &L->ref,
+	};
+	for (size_t i = 0; i < spec->nprobes; i++) {
+		if (spec->probes[i].hidden)
+			continue;
+		struct probe_result res;
+		probe_execute(&env, &spec->probes[i], &res);
+		probe_result_release(&res);
+	}
+	free(bins);
+	free(why);
+	if (coverage_collect(sb, scratch, dest, makefile, cov, err) < 0)
+		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
+out:
+	build_result_release(&b);
+	remove_tree(scratch);
+	free(scratch);
+	free(dest);
+}
+
+/*
  * In a worker: builds src, runs the probes, writes out_dir/results.json
  * (and the reference's answers when recording). Returns 0, or -1 when the
  * harness itself failed (err says why; results.json then says so too).
@@ -83,8 +136,9 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	char *scratch = xasprintf("%s/%d", L->workroot, (int)getpid());
 	char *results_path = xasprintf("%s/results.json", out_dir);
 	int64_t t0 = now_ms();
-	int rc = -1, built = 0;
+	int rc = -1, built = 0, have_cov = 0;
 	char herr[ERRLEN] = "";
+	struct coverage_info cov;
 
 	memset(&build, 0, sizeof build);
 	if (mkdir_p(out_dir, 0755) < 0) {
@@ -114,6 +168,8 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	}
 	free(bins);
 	free(why);
+	if (L->coverage && !record)
+		run_coverage(L, sb, src, out_dir, &cov, &have_cov);
 write:;
 	struct score_input in = {
 		.spec = spec, .student = student, .seed = L->seed,
@@ -121,6 +177,7 @@ write:;
 		.sandbox_warning = sb ? sandbox_mode_warning(sb) : NULL,
 		.selfcheck = L->selfcheck, .build = built ? &build : NULL, .results = results,
 		.nresults = nres, .harness_error = *herr ? herr : NULL,
+		.coverage = have_cov ? &cov : NULL,
 		.execution_time = (double)(now_ms() - t0) / 1000,
 	};
 	if (score_write(results_path, &in, err) < 0)
@@ -413,6 +470,7 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	L->spec = *spec;
 	L->lab_dir = *lab_dir;
 	L->seed = o->seed_given ? o->seed : fresh_seed();
+	L->coverage = o->coverage;
 	return 0;
 }
 

@@ -20,6 +20,7 @@ struct grade_opts {
 	int seed_given;
 	int verbose;
 	int color;
+	int coverage;			/* 1: a coverage build runs the visible probes again */
 };
 
 /* Grades the submissions of one lab; returns an exit status above. */

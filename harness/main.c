@@ -35,6 +35,7 @@ static void usage(FILE *f)
 	      "  --seed N                replay the random choices of an earlier run\n"
 	      "  --time-scale X          multiply every deadline by X (slow machines)\n"
 	      "  --sandbox MODE          root, rootless or none (default: the strongest that works)\n"
+	      "  --coverage, --no-coverage  coverage of student code under the probes (default: on)\n"
 	      "  --verbose               show the conversation of failing probes\n"
 	      "  --color / --no-color    colour in selfcheck output (default: when a terminal)\n",
 	      f);
@@ -81,13 +82,16 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'e' },
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "sandbox", required_argument, NULL, 'x' },
+		{ "coverage", no_argument, NULL, 'g' },
+		{ "no-coverage", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct grade_opts o = { .reports = "reports", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct grade_opts o = { .reports = "reports", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
+				.coverage = 1 };
 	const char *nc = getenv("NO_COLOR");
 	const char *sandbox = getenv("SANDBOX");
 
@@ -132,6 +136,8 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'x': sandbox = optarg; break;
+		case 'g': o.coverage = 1; break;
+		case 'G': o.coverage = 0; break;
 		case 'v': o.verbose = 1; break;
 		case 'c': o.color = 1; break;
 		case 'C': o.color = 0; break;

@@ -261,6 +261,28 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_bool(&w, in->selfcheck);
 	jw_kv_str(&w, "harness_error", in->harness_error);
 	write_build(&w, in);
+	jw_key(&w, "coverage");
+	if (in->coverage) {
+		const struct coverage_info *c = in->coverage;
+		jw_object_begin(&w);
+		jw_key(&w, "done");
+		jw_bool(&w, c->done);
+		jw_key(&w, "lines");
+		if (c->done && c->lines >= 0)
+			jw_double(&w, c->lines);
+		else
+			jw_null(&w);
+		jw_key(&w, "branches");
+		if (c->done && c->branches >= 0)
+			jw_double(&w, c->branches);
+		else
+			jw_null(&w);
+		jw_kv_str(&w, "why", c->done ? NULL : c->why);
+		jw_kv_str(&w, "page", c->done ? "coverage/index.html" : NULL);
+		jw_object_end(&w);
+	} else {
+		jw_null(&w);
+	}
 	jw_key(&w, "probes");
 	jw_array_begin(&w);
 	for (size_t i = 0; i < in->nresults; i++)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "build.h"
+#include "coverage.h"
 #include "probe.h"
 #include "spec.h"
 
@@ -21,6 +22,7 @@ struct score_input {
 	const struct probe_result *results;	/* one per probe that ran */
 	size_t nresults;
 	const char *harness_error;	/* NULL unless the grader failed on this submission */
+	const struct coverage_info *coverage;	/* NULL when coverage was not asked for */
 	double execution_time;
 };
 
