@@ -41,6 +41,8 @@ struct lab {
 	struct ref_data ref;		/* the reference's recorded answers */
 	int selfcheck;			/* visible probes only */
 	int coverage;			/* run the coverage build too */
+	int force;			/* regrade unchanged submissions */
+	uint64_t base_print;		/* spec, harness and options: part of every fingerprint */
 };
 
 static uint64_t fresh_seed(void)
@@ -208,7 +210,7 @@ out:
 
 /* A worker's whole life: exit 0 when graded, 3 when the harness failed on it. */
 static void worker_main(struct lab *L, const char *src, const char *student, const char *out_dir,
-			int record)
+			int record, const char *print)
 {
 	char err[ERRLEN] = "";
 	/* stop with the parent, whatever kills it; boxes die with the worker */
@@ -219,6 +221,12 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 	int rc = grade_one(L, src, student, out_dir, record, err);
 	if (rc < 0)
 		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", student, err);
+	if (rc == 0 && print) {
+		char *fp = xasprintf("%s/.fingerprint", out_dir);
+		if (write_file_atomic(fp, print, strlen(print), err) < 0)
+			fprintf(stderr, "sockgrade: %s\n", err);
+		free(fp);
+	}
 	fflush(NULL);
 	_exit(rc < 0 ? 3 : 0);
 }
@@ -257,6 +265,82 @@ static void write_harness_error(struct lab *L, const char *student, const char *
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Hashes a folder tree: names (sorted), link targets and contents, never following links. */
+static uint64_t hash_tree(const char *dir, uint64_t h)
+{
+	DIR *d = opendir(dir);
+	char **names = NULL;
+	size_t n = 0;
+	if (!d)
+		return hash64_bytes(h, "?", 1);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof *names);
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+		h = hash64_bytes(h, names[i], strlen(names[i]) + 1);
+		if (lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				h = hash_tree(p, hash64_bytes(h, "d", 1));
+			} else if (S_ISLNK(st.st_mode)) {
+				char t[4096];
+				ssize_t k = readlink(p, t, sizeof t);
+				h = hash64_bytes(hash64_bytes(h, "l", 1), t, k > 0 ? (size_t)k : 0);
+			} else if (S_ISREG(st.st_mode)) {
+				struct strbuf sb = STRBUF_INIT;
+				read_file(p, &sb);
+				h = hash64_bytes(hash64_bytes(h, "f", 1), sb.buf ? sb.buf : "", sb.len);
+				sb_release(&sb);
+			}
+		}
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+	return h;
+}
+
+/* What besides the submission decides its results: the spec, the harness, the options. */
+static uint64_t base_fingerprint(const char *spec_path, const struct grade_opts *o)
+{
+	struct strbuf sb = STRBUF_INIT;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	read_file(spec_path, &sb);
+	h = hash64_bytes(h, sb.buf ? sb.buf : "", sb.len);
+	sb_reset(&sb);
+	read_file("/proc/self/exe", &sb);
+	h = hash64_bytes(h, sb.buf ? sb.buf : "", sb.len);
+	sb_release(&sb);
+	char opts[128];
+	snprintf(opts, sizeof opts, "%d/%s/%g/%" PRIu64 "/%d", o->coverage, sandbox_selected_mode(),
+		 time_scale, o->seed_given ? o->seed : 0, o->seed_given);
+	return hash64_bytes(h, opts, strlen(opts));
+}
+
+/* 1 when out_dir holds results graded from exactly this submission, spec and harness. */
+static int unchanged(const struct lab *L, const char *src, const char *out_dir, char *print,
+		     size_t len)
+{
+	char *path = xasprintf("%s/.fingerprint", out_dir);
+	char *res = xasprintf("%s/results.json", out_dir);
+	struct strbuf old = STRBUF_INIT;
+	struct stat st;
+	snprintf(print, len, "%016" PRIx64, hash_tree(src, L->base_print));
+	int same = !L->force && stat(res, &st) == 0 && read_file(path, &old) == 0 && old.buf &&
+		   !strcmp(old.buf, print);
+	sb_release(&old);
+	free(path);
+	free(res);
+	return same;
 }
 
 /* The student folders of dir, sorted; hidden names skipped. */
@@ -329,10 +413,23 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 		while (next < n && nrun < jobs) {
 			char *src = xasprintf("%s/%s", subs, students[next]);
 			char *out = xasprintf("%s/%s", L->lab_dir, students[next]);
+			char print[32];
+			if (unchanged(L, src, out, print, sizeof print)) {
+				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n",
+				       students[next]);
+				free(src);
+				free(out);
+				next++;
+				continue;
+			}
+			/* a stale fingerprint must not survive a crash halfway */
+			char *fp = xasprintf("%s/.fingerprint", out);
+			unlink(fp);
+			free(fp);
 			fflush(NULL);
 			pid_t pid = fork();
 			if (pid == 0)
-				worker_main(L, src, students[next], out, 0);
+				worker_main(L, src, students[next], out, 0, print);
 			free(src);
 			if (pid < 0) {
 				fprintf(stderr, "sockgrade: fork: %s\n", strerror(errno));
@@ -388,7 +485,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		worker_main(L, ref_dir, "reference", out, 1);
+		worker_main(L, ref_dir, "reference", out, 1, NULL);
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "%s: internal error: grading the reference failed\n", L->spec->path);
@@ -471,6 +568,8 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	L->lab_dir = *lab_dir;
 	L->seed = o->seed_given ? o->seed : fresh_seed();
 	L->coverage = o->coverage;
+	L->force = o->force;
+	L->base_print = base_fingerprint(spec_path, o);
 	return 0;
 }
 
@@ -588,7 +687,7 @@ int grade_selfcheck(const char *spec_path, const char *submission, const struct 
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0)
-		worker_main(&L, submission, "submission", out, 0);
+		worker_main(&L, submission, "submission", out, 0, NULL);
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
 		write_harness_error(&L, "submission", out, status);

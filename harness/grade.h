@@ -21,6 +21,7 @@ struct grade_opts {
 	int verbose;
 	int color;
 	int coverage;			/* 1: a coverage build runs the visible probes again */
+	int force;			/* 1: regrade submissions that have not changed */
 };
 
 /* Grades the submissions of one lab; returns an exit status above. */

@@ -36,6 +36,7 @@ static void usage(FILE *f)
 	      "  --time-scale X          multiply every deadline by X (slow machines)\n"
 	      "  --sandbox MODE          root, rootless or none (default: the strongest that works)\n"
 	      "  --coverage, --no-coverage  coverage of student code under the probes (default: on)\n"
+	      "  --force                 regrade submissions that have not changed since the last run\n"
 	      "  --verbose               show the conversation of failing probes\n"
 	      "  --color / --no-color    colour in selfcheck output (default: when a terminal)\n",
 	      f);
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 		{ "time-scale", required_argument, NULL, 't' },
 		{ "sandbox", required_argument, NULL, 'x' },
 		{ "coverage", no_argument, NULL, 'g' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "no-coverage", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
@@ -137,6 +139,7 @@ int main(int argc, char **argv)
 		}
 		case 'x': sandbox = optarg; break;
 		case 'g': o.coverage = 1; break;
+		case 'f': o.force = 1; break;
 		case 'G': o.coverage = 0; break;
 		case 'v': o.verbose = 1; break;
 		case 'c': o.color = 1; break;

@@ -6,6 +6,7 @@
  *   <lab>/<student>/index.html	instructor: every probe, hidden ones included
  *   <lab>/<student>/student.html	hidden probes left out, score out of the visible maximum
  *   <lab>/index.html, grades.csv	the class: one row per student folder
+ *   <lab>/junit.xml		the class for CI tools: a testsuite per student
  *   <reports>/index.html		one row per lab
  *   <selfcheck dir>/index.html	a student's own run, same look as student.html
  *
@@ -15,7 +16,8 @@
  * logs and program output are decoded for reading (add_text_block), with
  * control and stray bytes shown as \xHH. Pages need no script and load
  * nothing: one inline <style>, inline SVG charts, and on the class page a
- * small optional script that sorts the table.
+ * small optional script that sorts the table. junit.xml goes through
+ * add_xml instead, which also keeps out what XML 1.0 forbids.
  */
 #include "report.h"
 #include "json.h"
@@ -1535,27 +1537,352 @@ static void render_csv(struct strbuf *sb, const struct lab *lab)
 	free(cols);
 }
 
+/* ---- junit.xml ----------------------------------------------------------- */
+
+/*
+ * Appends s (len bytes, NULs allowed) as XML 1.0 character data: & < > " '
+ * as entities; in attribute values (attr) also tab and newline, which a
+ * parser would otherwise turn into spaces; CR always, which a parser would
+ * drop. Everything XML 1.0 forbids or discourages (C0 and C1 controls
+ * other than tab, newline and CR, DEL, U+FFFE, U+FFFF) and bytes that are
+ * not UTF-8 are written as the text \xHH, one per byte, so the document is
+ * well-formed whatever the results hold.
+ */
+static void add_xml(struct strbuf *sb, const char *s, size_t len, int attr)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len; ) {
+		unsigned char c = p[i];
+		const char *ent = NULL;
+
+		switch (c) {
+		case '&': ent = "&amp;"; break;
+		case '<': ent = "&lt;"; break;
+		case '>': ent = "&gt;"; break;
+		case '"': ent = "&quot;"; break;
+		case '\'': ent = "&apos;"; break;
+		case '\r': ent = "&#13;"; break;
+		case '\t': ent = attr ? "&#9;" : "\t"; break;
+		case '\n': ent = attr ? "&#10;" : "\n"; break;
+		}
+		if (ent) {
+			sb_adds(sb, ent);
+			i++;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f) {
+			sb_addc(sb, (char)c);
+			i++;
+			continue;
+		}
+		size_t u = c >= 0x80 ? utf8_len(p + i, len - i) : 0;
+		int c1 = u == 2 && c == 0xc2 && p[i + 1] < 0xa0;
+		int nonchar = u == 3 && c == 0xef && p[i + 1] == 0xbf && p[i + 2] >= 0xbe;
+		if (u && !c1 && !nonchar) {
+			sb_add(sb, p + i, u);
+			i += u;
+			continue;
+		}
+		if (!u)
+			u = 1;
+		for (size_t k = 0; k < u; k++)
+			sb_addf(sb, "\\x%02x", p[i + k]);
+		i += u;
+	}
+}
+
+static void xml(struct strbuf *sb, const char *s, int attr)
+{
+	add_xml(sb, s, strlen(s), attr);
+}
+
+/* obj[key] as XML, when it is a string; dflt otherwise. */
+static void xml_key(struct strbuf *sb, const struct json *obj, const char *key, const char *dflt,
+		    int attr)
+{
+	const struct json *j = json_get(obj, key);
+
+	if (json_type(j) == JSON_STRING)
+		add_xml(sb, json_str(j, ""), json_str_len(j), attr);
+	else
+		xml(sb, dflt, attr);
+}
+
+/* Seconds from milliseconds, as JUnit writes them: 0.012. */
+static void add_seconds(struct strbuf *sb, double ms)
+{
+	sb_addf(sb, "%.3f", ms > 0 && ms < 1e12 ? ms / 1000 : 0.0);
+}
+
+/* One student's counts in junit.xml. */
+struct junit_counts {
+	size_t tests;		/* testcases */
+	size_t failures;	/* failed probes */
+	size_t errors;		/* probes the grader could not judge */
+	double time;		/* seconds */
+};
+
+static void add_property(struct strbuf *sb, const char *name, const struct json *obj,
+			 const char *key)
+{
+	const struct json *j = json_get(obj, key);
+
+	if (json_type(j) != JSON_STRING && json_type(j) != JSON_NUMBER)
+		return;
+	sb_addf(sb, "      <property name=\"%s\" value=\"", name);
+	if (json_type(j) == JSON_NUMBER)
+		add_num(sb, json_num(j, 0));
+	else
+		add_xml(sb, json_str(j, ""), json_str_len(j), 1);
+	sb_adds(sb, "\"/>\n");
+}
+
+/* The text of a <failure>: where it failed, expected and observed (escaped as C text), hint. */
+static void add_failure_text(struct strbuf *sb, const struct json *p)
+{
+	if (json_type(json_get(p, "failed_step")) == JSON_NUMBER) {
+		sb_adds(sb, "failed at step ");
+		add_num(sb, json_get_num(p, "failed_step", 0));
+		if (has_str(p, "step_kind")) {
+			sb_adds(sb, " (");
+			xml_key(sb, p, "step_kind", "", 0);
+			sb_adds(sb, ")");
+		}
+		if (json_type(json_get(p, "step_line")) == JSON_NUMBER) {
+			sb_adds(sb, ", spec line ");
+			add_num(sb, json_get_num(p, "step_line", 0));
+		}
+		sb_adds(sb, "\n");
+	}
+	if (has_str(p, "why")) {
+		xml_key(sb, p, "why", "", 0);
+		sb_adds(sb, "\n");
+	}
+	if (json_type(json_get(p, "expected")) == JSON_STRING) {
+		sb_adds(sb, "expected: \"");
+		xml_key(sb, p, "expected", "", 0);
+		sb_adds(sb, "\"\n");
+	}
+	if (json_type(json_get(p, "observed")) == JSON_STRING) {
+		sb_adds(sb, "observed: \"");
+		xml_key(sb, p, "observed", "", 0);
+		sb_adds(sb, "\"");
+		if (json_type(json_get(p, "diff_at")) == JSON_NUMBER) {
+			sb_adds(sb, " (first difference at byte ");
+			add_num(sb, json_get_num(p, "diff_at", 0));
+			sb_adds(sb, ")");
+		}
+		sb_adds(sb, "\n");
+	}
+	if (json_get_num(p, "runs", 1) > 1) {
+		sb_adds(sb, "failed ");
+		add_num(sb, json_get_num(p, "failed_runs", 0));
+		sb_adds(sb, " of ");
+		add_num(sb, json_get_num(p, "runs", 1));
+		sb_adds(sb, " runs\n");
+	}
+	if (has_str(p, "hint")) {
+		sb_adds(sb, "hint: ");
+		xml_key(sb, p, "hint", "", 0);
+		sb_adds(sb, "\n");
+	}
+}
+
+/* What the build said, decoded for reading, as a suite's <system-out>. */
+static void add_build_output(struct strbuf *sb, const struct json *b)
+{
+	const struct json *progs = json_get(b, "programs");
+	struct strbuf out = STRBUF_INIT;
+
+	for (size_t i = 0; i < json_len(progs); i++) {
+		const struct json *p = json_at(progs, i);
+		const struct json *log = json_get(p, "log");
+		int ok = json_bool(json_get(p, "ok"), 0) == 1;
+
+		sb_adds(&out, json_get_str(p, "name", "?"));
+		sb_adds(&out, ok ? ": built" : ": does not build");
+		if (!ok && has_str(p, "why")) {
+			sb_adds(&out, ": ");
+			sb_adds(&out, json_get_str(p, "why", ""));
+		}
+		sb_adds(&out, "\n");
+		if (json_str_len(log)) {
+			decode_escaped(json_str(log, ""), json_str_len(log), &out);
+			if (out.buf[out.len - 1] != '\n')
+				sb_addc(&out, '\n');
+		}
+	}
+	if (out.len) {
+		sb_adds(sb, "    <system-out>");
+		add_xml(sb, out.buf, out.len, 0);
+		sb_adds(sb, "</system-out>\n");
+	}
+	sb_release(&out);
+}
+
+/*
+ * A testcase per lab column, each with an <error type="type"
+ * message="what: msg">, for a student the grader could not judge; one
+ * testcase named "grading" when the lab has no probes at all.
+ */
+static void add_error_cases(struct strbuf *suite, struct junit_counts *n, const char *classname,
+			    const struct column *cols, size_t ncols, const char *type,
+			    const char *what, const char *msg, size_t msg_len)
+{
+	size_t k = ncols ? ncols : 1;
+
+	for (size_t c = 0; c < k; c++) {
+		sb_adds(suite, "    <testcase classname=\"");
+		xml(suite, classname, 1);
+		sb_adds(suite, "\" name=\"");
+		xml(suite, ncols ? cols[c].name : "grading", 1);
+		sb_addf(suite, "\" time=\"0.000\">\n      <error type=\"%s\" message=\"%s: ", type, what);
+		add_xml(suite, msg, msg_len, 1);
+		sb_addf(suite, "\">not graded (%s): ", what);
+		add_xml(suite, msg, msg_len, 0);
+		sb_adds(suite, "</error>\n    </testcase>\n");
+		n->tests++;
+		n->errors++;
+	}
+}
+
+static void add_student_suite(struct strbuf *sb, const struct entry *e, const char *lab_name,
+			      const struct column *cols, size_t ncols, struct junit_counts *total)
+{
+	struct strbuf cases = STRBUF_INIT;
+	struct junit_counts n = { 0, 0, 0, 0 };
+	char *classname = xasprintf("%s.%s", lab_name, e->name);
+	const struct json *x = extra(e->root);
+
+	if (!e->root) {
+		add_error_cases(&cases, &n, classname, cols, ncols, "no-results", "no results",
+				e->problem, strlen(e->problem));
+	} else if (harness_failed(e->root)) {
+		const struct json *h = json_get(x, "harness_error");
+		add_error_cases(&cases, &n, classname, cols, ncols, "harness-error",
+				"harness error", json_str(h, ""), json_str_len(h));
+	} else {
+		const struct json *probes = json_get(x, "probes");
+		for (size_t i = 0; i < json_len(probes); i++) {
+			const struct json *p = json_at(probes, i);
+			char *unnamed = NULL;
+
+			if (json_type(p) != JSON_OBJECT)
+				continue;
+			sb_adds(&cases, "    <testcase classname=\"");
+			xml(&cases, classname, 1);
+			sb_adds(&cases, "\" name=\"");
+			if (has_str(p, "name")) {
+				xml_key(&cases, p, "name", "", 1);
+			} else {	/* every testcase needs a name */
+				unnamed = xasprintf("probe %lld", probe_number(p, i));
+				xml(&cases, unnamed, 1);
+			}
+			sb_adds(&cases, "\" time=\"");
+			add_seconds(&cases, json_get_num(p, "wall_ms", 0));
+			n.tests++;
+			if (probe_passed(p)) {
+				sb_adds(&cases, "\"/>\n");
+			} else {
+				n.failures++;
+				sb_adds(&cases, "\">\n      <failure type=\"probe\" message=\"");
+				xml_key(&cases, p, "why", "failed", 1);
+				sb_adds(&cases, "\">");
+				add_failure_text(&cases, p);
+				sb_adds(&cases, "</failure>\n    </testcase>\n");
+			}
+			free(unnamed);
+		}
+		if (!n.tests) {	/* a graded run without probes still says so */
+			const char *none = "the results list no probe";
+			add_error_cases(&cases, &n, classname, NULL, 0, "no-probes", "no probes",
+					none, strlen(none));
+		}
+		n.time = json_get_num(e->root, "execution_time", 0);
+	}
+
+	sb_adds(sb, "  <testsuite name=\"");
+	xml(sb, e->name, 1);
+	sb_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"0\" time=\"",
+		n.tests, n.failures, n.errors);
+	add_seconds(sb, n.time * 1000);
+	sb_adds(sb, "\">\n");
+	if (e->root) {
+		sb_adds(sb, "    <properties>\n");
+		add_property(sb, "score", e->root, "score");
+		add_property(sb, "max_score", x, "max_score");
+		add_property(sb, "seed", x, "seed");
+		add_property(sb, "sandbox", x, "sandbox");
+		sb_adds(sb, "    </properties>\n");
+	}
+	sb_add(sb, cases.buf ? cases.buf : "", cases.len);
+	if (e->root && !harness_failed(e->root))
+		add_build_output(sb, json_get(x, "build"));
+	sb_adds(sb, "  </testsuite>\n");
+
+	total->tests += n.tests;
+	total->failures += n.failures;
+	total->errors += n.errors;
+	total->time += n.time;
+	free(classname);
+	sb_release(&cases);
+}
+
+/*
+ * junit.xml: a <testsuites> for the lab, a <testsuite> per student folder
+ * (the reference left out), a <testcase> per probe, hidden ones included,
+ * with a <failure> for each failed probe and an <error> for each probe of a
+ * student who was not graded.
+ */
+static void render_junit(struct strbuf *sb, const struct lab *lab, const char *lab_dir)
+{
+	size_t ncols;
+	struct column *cols = lab_columns(lab, &ncols);
+	const char *lab_name = base_name(lab_dir);
+	struct junit_counts total = { 0, 0, 0, 0 };
+	struct strbuf suites = STRBUF_INIT;
+
+	for (size_t i = 0; i < lab->n; i++)
+		add_student_suite(&suites, &lab->v[i], lab_name, cols, ncols, &total);
+	sb_adds(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sockgrade ");
+	xml(sb, lab_name, 1);
+	sb_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"", total.tests,
+		total.failures, total.errors);
+	add_seconds(sb, total.time * 1000);
+	sb_adds(sb, "\">\n");
+	sb_add(sb, suites.buf ? suites.buf : "", suites.len);
+	sb_adds(sb, "</testsuites>\n");
+	sb_release(&suites);
+	free(cols);
+}
+
 int report_lab(const char *lab_dir, char *err)
 {
 	struct lab lab;
-	struct strbuf page = STRBUF_INIT, csv = STRBUF_INIT;
+	struct strbuf page = STRBUF_INIT, csv = STRBUF_INIT, junit = STRBUF_INIT;
 	char *index = xasprintf("%s/index.html", lab_dir);
 	char *grades = xasprintf("%s/grades.csv", lab_dir);
+	char *junit_path = xasprintf("%s/junit.xml", lab_dir);
 	int rc = -1;
 
 	if (lab_load(&lab, lab_dir, err) < 0)
 		goto out_paths;
 	render_class(&page, &lab, lab_dir);
 	render_csv(&csv, &lab);
+	render_junit(&junit, &lab, lab_dir);
 	if (write_file_atomic(index, page.buf, page.len, err) < 0 ||
-	    write_file_atomic(grades, csv.buf, csv.len, err) < 0)
+	    write_file_atomic(grades, csv.buf, csv.len, err) < 0 ||
+	    write_file_atomic(junit_path, junit.buf, junit.len, err) < 0)
 		goto out;
 	rc = 0;
 out:
 	lab_release(&lab);
 	sb_release(&page);
 	sb_release(&csv);
+	sb_release(&junit);
 out_paths:
+	free(junit_path);
 	free(grades);
 	free(index);
 	return rc;

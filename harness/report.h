@@ -13,7 +13,7 @@
 /* Writes <lab_dir>/<student>/index.html (instructor: all probes) and student.html (hidden probes left out) from <lab_dir>/<student>/results.json. */
 int report_student(const char *lab_dir, const char *student, char *err);
 
-/* Writes <lab_dir>/index.html (class page) and <lab_dir>/grades.csv from every <lab_dir>/<name>/results.json (skip names starting with '.'; sorted by name). The reference's results, if <lab_dir>/.reference/results.json exists, are shown as one line at the top ("reference: passed all N probes" or which failed). Students whose results.json is missing or unparseable are listed as "no results" (never crash, never stop). */
+/* Writes <lab_dir>/index.html (class page), <lab_dir>/grades.csv and <lab_dir>/junit.xml (a testsuite per student, a testcase per probe, hidden ones included; <failure> for a failed probe, <error> for each probe of a student not graded) from every <lab_dir>/<name>/results.json (skip names starting with '.'; sorted by name). The reference's results, if <lab_dir>/.reference/results.json exists, are shown as one line at the top ("reference: passed all N probes" or which failed). Students whose results.json is missing or unparseable are listed as "no results" (never crash, never stop). */
 int report_lab(const char *lab_dir, char *err);
 
 /* Writes <reports>/index.html linking each <reports>/<lab>/index.html that exists (skip "selfcheck", "coverage", "kits" and dot names), with the lab title, number of students, mean score. */

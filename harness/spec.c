@@ -17,6 +17,8 @@
 
 struct loader {
 	const char *name;
+	const char *src;	/* the spec's text, for re-reading double-quoted scalars */
+	size_t srclen;
 	yaml_document_t doc;
 	char *err;
 	struct spec *spec;
@@ -307,6 +309,59 @@ static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 
 /* ---- steps ---- */
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/*
+ * YAML reads "\xff" as the character U+00FF, which libyaml gives as two UTF-8
+ * bytes; a spec means the byte 0xff. A one-line double-quoted scalar with a
+ * \x escape is therefore decoded here from its source, \xNN as one byte and
+ * the other escapes as YAML defines them. Returns 1 when it did so.
+ */
+static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct strbuf *out)
+{
+	size_t a = v->start_mark.index, b = v->end_mark.index;
+	if (v->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
+	    v->start_mark.line != v->end_mark.line || b > ld->srclen || b < a + 2 ||
+	    ld->src[a] != '"' || ld->src[b - 1] != '"')
+		return 0;
+	const char *s = ld->src + a + 1, *end = ld->src + b - 1;
+	if (!memmem(s, (size_t)(end - s), "\\x", 2))
+		return 0;
+	for (; s < end; s++) {
+		if (*s != '\\') {
+			sb_addc(out, *s);
+			continue;
+		}
+		if (++s >= end)
+			return 0;
+		switch (*s) {
+		case '0': sb_addc(out, '\0'); break;
+		case 'a': sb_addc(out, '\a'); break;
+		case 'b': sb_addc(out, '\b'); break;
+		case 't': case '\t': sb_addc(out, '\t'); break;
+		case 'n': sb_addc(out, '\n'); break;
+		case 'v': sb_addc(out, '\v'); break;
+		case 'f': sb_addc(out, '\f'); break;
+		case 'r': sb_addc(out, '\r'); break;
+		case 'e': sb_addc(out, 0x1b); break;
+		case ' ': case '"': case '/': case '\\': sb_addc(out, *s); break;
+		case 'x':
+			if (end - s < 3 || hexval(s[1]) < 0 || hexval(s[2]) < 0)
+				return 0;
+			sb_addc(out, (char)(hexval(s[1]) * 16 + hexval(s[2])));
+			s += 2;
+			break;
+		default:
+			return 0;	/* \u and the rest: libyaml's reading stands */
+		}
+	}
+	return 1;
+}
+
 static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, enum opt_type type,
 		    const char *choices, struct step_arg *a)
 {
@@ -332,13 +387,22 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 	a->text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
 	a->len = v->data.scalar.length;
 	switch (type) {
-	case OPT_TEXT:
+	case OPT_TEXT: {
 		if (is_null(v)) {
 			a->present = 0;
 			a->len = 0;
 			a->text[0] = '\0';
+			return 0;
 		}
+		struct strbuf raw = STRBUF_INIT;
+		if (raw_double_quoted(ld, v, &raw)) {
+			free(a->text);
+			a->len = raw.len;
+			a->text = sb_detach(&raw, NULL);
+		}
+		sb_release(&raw);
 		return 0;
+	}
 	case OPT_NAME:
 	case OPT_PROGRAM:
 		if (!valid_name(a->text))
@@ -625,7 +689,7 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 
 int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err)
 {
-	struct loader ld = { .name = name, .err = err };
+	struct loader ld = { .name = name, .src = text, .srclen = len, .err = err };
 	yaml_parser_t parser;
 	int rc = -1, have_doc = 0;
 

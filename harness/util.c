@@ -397,6 +397,16 @@ uint64_t rng_next(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+uint64_t hash64_bytes(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 uint64_t hash64(const char *s, uint64_t seed)
 {
 	uint64_t h = 0xcbf29ce484222325ULL ^ seed;

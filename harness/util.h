@@ -72,6 +72,8 @@ int64_t parse_duration_ms(const char *s);
 /* Seeded randomness: splitmix64 steps and an FNV-1a hash to derive seeds from names. */
 uint64_t rng_next(uint64_t *state);
 uint64_t hash64(const char *s, uint64_t seed);
+/* FNV-1a over bytes, continuing from h. */
+uint64_t hash64_bytes(uint64_t h, const void *data, size_t len);
 
 /* Levenshtein distance, for "did you mean" suggestions. */
 int edit_distance(const char *a, const char *b);

@@ -83,6 +83,21 @@ START_TEST(steps_and_options)
 }
 END_TEST
 
+START_TEST(hex_escapes_are_bytes)
+{
+	/* YAML alone would read \xff as U+00FF, two bytes in UTF-8 */
+	struct spec *s = load_ok(HEAD "probes:\n  - name: p\n    steps:\n"
+				 "      - send: \"\\0\\x01\\xff\\xfeab\\n\\\"\"\n"
+				 "      - send: \"caf\\u00e9\"\n");
+	const struct step_arg *a = &s->probes[0].steps[0].value;
+	ck_assert_uint_eq(a->len, 8);
+	ck_assert_int_eq(memcmp(a->text, "\0\x01\xff\xfe" "ab\n\"", 8), 0);
+	a = &s->probes[0].steps[1].value;
+	ck_assert_str_eq(a->text, "caf\xc3\xa9");
+	spec_free(s);
+}
+END_TEST
+
 START_TEST(unknown_step_suggests)
 {
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - sned: hi\n",
@@ -119,7 +134,7 @@ START_TEST(bad_values)
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - start: sr\n",
 		 "t.yaml:9:16: no program 'sr' in this spec (did you mean 'srv'?)");
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect_exit: maybe\n",
-		 "t.yaml:9:22: 'expect_exit': 'maybe' is not an exit status (0 to 255 or nonzero)");
+		 "t.yaml:9:22: 'expect_exit': 'maybe' is not an exit status (0 to 255, nonzero or any)");
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - send:\n",
 		 "t.yaml:9:9: 'send' needs a value");
 	load_bad(HEAD "probes:\n  - name: p\n    visibility: secret\n    steps: [{connect: }]\n",
@@ -169,6 +184,7 @@ Suite *make_spec_suite(void)
 	TCase *tc = tcase_create("spec");
 	tcase_add_test(tc, loads_the_hello_spec);
 	tcase_add_test(tc, steps_and_options);
+	tcase_add_test(tc, hex_escapes_are_bytes);
 	tcase_add_test(tc, unknown_step_suggests);
 	tcase_add_test(tc, unknown_option_suggests);
 	tcase_add_test(tc, unknown_top_key_suggests);
