@@ -52,7 +52,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e coverage deps clean check-specs
+.PHONY: all grade selfcheck test unit e2e coverage deps clean check-specs bench
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -123,6 +123,12 @@ coverage: deps
 	genhtml --quiet --branch-coverage --legend --title sockgrade \
 		--output-directory reports/coverage $(BUILD)-cov/coverage.info
 	@echo "coverage: reports/coverage/index.html"
+
+# The cost of grading a generated class, next to the compile-only floor (figures, not asserts).
+BENCH_SIZE ?= 200
+BENCH_LABS ?= hello echo
+bench: all
+	./harness/bench.sh $(BIN) $(JOBS) $(BENCH_SIZE) $(BENCH_LABS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-cov $(BUILD)-asan

@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +183,9 @@ write:;
 		.coverage = have_cov ? &cov : NULL,
 		.execution_time = (double)(now_ms() - t0) / 1000,
 	};
+	struct rusage ru;
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		in.harness_rss_kb = ru.ru_maxrss;
 	if (score_write(results_path, &in, err) < 0)
 		goto out;
 	if (record) {
@@ -402,12 +406,29 @@ static void print_summary(const char *student, const char *out_dir)
 	free(path);
 }
 
+/* On a terminal: one line, rewritten, with how far grading is and how long it may take. */
+static void progress(size_t done, size_t total, int64_t t0)
+{
+	if (!isatty(2) || !total)
+		return;
+	int64_t el = (now_ms() - t0) / 1000;
+	int64_t left = done ? el * (int64_t)(total - done) / (int64_t)done : -1;
+	fprintf(stderr, "\r\033[K[%zu/%zu] %02lld:%02lld elapsed", done, total, (long long)el / 60,
+		(long long)el % 60);
+	if (left >= 0 && done < total)
+		fprintf(stderr, ", about %02lld:%02lld left", (long long)left / 60, (long long)left % 60);
+	if (done == total)
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
 /* Runs a worker per student, at most jobs at a time; returns how many failed the harness. */
 static int run_workers(struct lab *L, const char *subs, char **students, size_t n, int jobs)
 {
 	struct job *running = xcalloc((size_t)jobs, sizeof *running);
-	size_t next = 0;
+	size_t next = 0, done = 0;
 	int nrun = 0, errors = 0;
+	int64_t t0 = now_ms();
 
 	while (next < n || nrun > 0) {
 		while (next < n && nrun < jobs) {
@@ -415,11 +436,14 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 			char *out = xasprintf("%s/%s", L->lab_dir, students[next]);
 			char print[32];
 			if (unchanged(L, src, out, print, sizeof print)) {
+				if (isatty(2))
+					fputs("\r\033[K", stderr);
 				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n",
 				       students[next]);
 				free(src);
 				free(out);
 				next++;
+				progress(++done, n, t0);
 				continue;
 			}
 			/* a stale fingerprint must not survive a crash halfway */
@@ -461,10 +485,13 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 				write_harness_error(L, running[i].student, running[i].out_dir, status);
 				errors++;
 			}
+			if (isatty(2))
+				fputs("\r\033[K", stderr);
 			print_summary(running[i].student, running[i].out_dir);
 			free(running[i].out_dir);
 			running[i].pid = 0;
 			nrun--;
+			progress(++done, n, t0);
 		}
 	}
 	free(running);

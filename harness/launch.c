@@ -178,7 +178,7 @@ int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max)
 }
 
 int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
-		      struct endpoint *eps, int max, int *n)
+		      struct endpoint *eps, int max, int *n, int64_t *blocked_us)
 {
 	int backoff = 1;
 
@@ -195,7 +195,10 @@ int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
 		/* wait for the process to end or for the next scan, whichever is first */
 		struct pollfd fds[3];
 		int nf = sbproc_pollfds(p, fds, 3);
+		int64_t t0 = now_us();
 		int r = poll(fds, (nfds_t)nf, backoff < left ? backoff : left);
+		if (blocked_us)
+			*blocked_us += now_us() - t0;
 		if (r > 0)
 			sbproc_events(p, fds, nf);
 		if (backoff < 32)

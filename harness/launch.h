@@ -31,7 +31,7 @@ int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max);
  * ended first.
  */
 int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
-		      struct endpoint *eps, int max, int *n);
+		      struct endpoint *eps, int max, int *n, int64_t *blocked_us);
 
 /* Open file descriptors of pid itself; -1 if it is gone. */
 int launch_count_fds(pid_t pid);

@@ -15,6 +15,7 @@
 
 #include <getopt.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,10 @@ int main(int argc, char **argv)
 			if (r != EXIT_GRADED)
 				rc = r;
 		}
+		const char *stats = getenv("SOCKGRADE_STATS");
+		struct rusage ru;
+		if (stats && *stats && getrusage(RUSAGE_SELF, &ru) == 0)
+			printf("stats: main_rss_kb=%ld\n", ru.ru_maxrss);
 		return rc;
 	}
 	if (!strcmp(cmd, "selfcheck")) {

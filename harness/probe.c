@@ -84,6 +84,7 @@ struct probe_run {
 	short watch_events;	/* for these events */
 	int watch_hit;		/* set when they came */
 	size_t transcript_bytes;
+	int64_t blocked_us;	/* time spent waiting on programs, peers and pauses */
 	struct probe_result *res;
 };
 
@@ -421,7 +422,9 @@ static int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg)
 		}
 		/* even at the deadline, one poll: what has already happened counts */
 		int left = ms_left(deadline);
+		int64_t t0 = now_us();
 		int rc = poll(fds, (nfds_t)n, left);
+		r->blocked_us += now_us() - t0;
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -746,7 +749,7 @@ static int step_start(struct probe_run *r, const struct step *s)
 	int64_t deadline = now_ms() + scaled_ms(rw ? rw->num : spec->ready_within_ms);
 	struct endpoint eps[16];
 	int n;
-	int st = launch_wait_ready(p, ready, deadline, eps, 16, &n);
+	int st = launch_wait_ready(p, ready, deadline, eps, 16, &n, &r->blocked_us);
 	if (st < 0) {
 		struct strbuf d = STRBUF_INIT;
 		describe_end(p, &d);
@@ -1985,6 +1988,7 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 	r.res = res;
 	r.watch_fd = -1;
 	r.t0 = now_ms();
+	int64_t t0_us = now_us();
 	r.rng = hash64(probe->name, env->seed) + (uint64_t)run_no;
 	res->failed_step = -1;
 	res->diff_at = -1;
@@ -2000,6 +2004,7 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 	run_release(&r);
 	res->passed = res->why == NULL;
 	res->wall_ms = now_ms() - r.t0;
+	res->overhead_us = now_us() - t0_us - r.blocked_us;
 }
 
 void probe_execute(const struct probe_env *env, const struct probe *probe,

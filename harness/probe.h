@@ -71,6 +71,7 @@ struct probe_result {
 	struct probe_var *vars;	/* random values chosen, for replay */
 	size_t nvars;
 	int64_t wall_ms;
+	int64_t overhead_us;	/* wall time not spent waiting on the program or a spec's pause */
 };
 
 void probe_result_release(struct probe_result *res);

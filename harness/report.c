@@ -1615,6 +1615,15 @@ static void add_seconds(struct strbuf *sb, double ms)
 	sb_addf(sb, "%.3f", ms > 0 && ms < 1e12 ? ms / 1000 : 0.0);
 }
 
+/* A testcase's name: the probe's, or "probe N" for a probe without one (a testcase needs a name). */
+static void add_case_name(struct strbuf *sb, const struct json *p, size_t i)
+{
+	if (has_str(p, "name"))
+		xml_key(sb, p, "name", "", 1);
+	else
+		sb_addf(sb, "probe %lld", probe_number(p, i));
+}
+
 /* One student's counts in junit.xml. */
 struct junit_counts {
 	size_t tests;		/* testcases */
@@ -1736,7 +1745,10 @@ static void add_error_cases(struct strbuf *suite, struct junit_counts *n, const 
 		sb_adds(suite, "    <testcase classname=\"");
 		xml(suite, classname, 1);
 		sb_adds(suite, "\" name=\"");
-		xml(suite, ncols ? cols[c].name : "grading", 1);
+		if (ncols)
+			add_case_name(suite, cols[c].probe, c);
+		else
+			sb_adds(suite, "grading");
 		sb_addf(suite, "\" time=\"0.000\">\n      <error type=\"%s\" message=\"%s: ", type, what);
 		add_xml(suite, msg, msg_len, 1);
 		sb_addf(suite, "\">not graded (%s): ", what);
@@ -1766,19 +1778,13 @@ static void add_student_suite(struct strbuf *sb, const struct entry *e, const ch
 		const struct json *probes = json_get(x, "probes");
 		for (size_t i = 0; i < json_len(probes); i++) {
 			const struct json *p = json_at(probes, i);
-			char *unnamed = NULL;
 
 			if (json_type(p) != JSON_OBJECT)
 				continue;
 			sb_adds(&cases, "    <testcase classname=\"");
 			xml(&cases, classname, 1);
 			sb_adds(&cases, "\" name=\"");
-			if (has_str(p, "name")) {
-				xml_key(&cases, p, "name", "", 1);
-			} else {	/* every testcase needs a name */
-				unnamed = xasprintf("probe %lld", probe_number(p, i));
-				xml(&cases, unnamed, 1);
-			}
+			add_case_name(&cases, p, i);
 			sb_adds(&cases, "\" time=\"");
 			add_seconds(&cases, json_get_num(p, "wall_ms", 0));
 			n.tests++;
@@ -1792,7 +1798,6 @@ static void add_student_suite(struct strbuf *sb, const struct entry *e, const ch
 				add_failure_text(&cases, p);
 				sb_adds(&cases, "</failure>\n    </testcase>\n");
 			}
-			free(unnamed);
 		}
 		if (!n.tests) {	/* a graded run without probes still says so */
 			const char *none = "the results list no probe";

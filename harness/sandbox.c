@@ -476,6 +476,15 @@ static void exec_program(const struct spawn *sp, int errpipe)
 	report_stage(errpipe, 0);
 }
 
+/* Closes descriptors first..last: close_range where the kernel has it. */
+static void close_span(unsigned int first, unsigned int last)
+{
+	if (syscall(SYS_close_range, first, last, 0) == 0)
+		return;
+	for (unsigned int fd = first; fd <= last && fd < 4096; fd++)
+		close((int)fd);
+}
+
 /* Makes fds 0, 1, 2 the program's stdio and closes every other but keep. */
 static int setup_stdio(const struct spawn *sp, int in_fd, int out_fd, int err_fd, int keep1,
 		       int keep2)
@@ -483,9 +492,18 @@ static int setup_stdio(const struct spawn *sp, int in_fd, int out_fd, int err_fd
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 ||
 	    dup2(sp->merge_output ? out_fd : err_fd, 2) < 0)
 		return -1;
-	for (int fd = 3; fd < 1024; fd++)
-		if (fd != keep1 && fd != keep2)
-			close(fd);
+	/* close_range in at most three spans around the two kept descriptors */
+	int lo = keep1 < keep2 ? keep1 : keep2, hi = keep1 < keep2 ? keep2 : keep1;
+	unsigned int from = 3;
+	int keep[2] = { lo, hi };
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] < 3)
+			continue;
+		if ((unsigned int)keep[i] > from)
+			close_span(from, (unsigned int)keep[i] - 1);
+		from = (unsigned int)keep[i] + 1;
+	}
+	close_span(from, ~0U);
 	return 0;
 }
 
@@ -1323,6 +1341,9 @@ static int is_tracked(const struct sandbox *sb, pid_t pid)
 /* Pids whose parent is the worker but that no sbproc tracks: escaped descendants. */
 void sandbox_sweep(struct sandbox *sb)
 {
+	/* in a box nothing escapes to the worker: its init holds every orphan */
+	if (sb->mode != SB_NONE && !(weaken & WEAK_PIDNS))
+		return;
 	for (int round = 0; round < 8; round++) {
 		DIR *d = opendir("/proc");
 		int found = 0;

@@ -127,6 +127,8 @@ static void write_probe(struct json_writer *w, const struct probe_result *r)
 	jw_kv_int(w, "runs", r->runs);
 	jw_kv_int(w, "failed_runs", r->failed_runs);
 	jw_kv_int(w, "wall_ms", r->wall_ms);
+	jw_key(w, "overhead_ms");
+	jw_double(w, (double)r->overhead_us / 1000.0);
 	jw_key(w, "vars");
 	jw_object_begin(w);
 	for (size_t i = 0; i < r->nvars; i++) {
@@ -260,6 +262,7 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_key(&w, "selfcheck");
 	jw_bool(&w, in->selfcheck);
 	jw_kv_str(&w, "harness_error", in->harness_error);
+	jw_kv_int(&w, "harness_rss_kb", in->harness_rss_kb);
 	write_build(&w, in);
 	jw_key(&w, "coverage");
 	if (in->coverage) {

@@ -24,6 +24,7 @@ struct score_input {
 	const char *harness_error;	/* NULL unless the grader failed on this submission */
 	const struct coverage_info *coverage;	/* NULL when coverage was not asked for */
 	double execution_time;
+	long harness_rss_kb;		/* peak memory of the grading worker itself */
 };
 
 /* Writes results.json atomically at path; 0 or -1 with err. */

@@ -47,6 +47,8 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Milliseconds on the monotonic clock: the one clock every deadline uses. */
 int64_t now_ms(void);
+/* The same clock in microseconds, for measuring. */
+int64_t now_us(void);
 /* Scale applied to every deadline (TIME_SCALE); 1.0 unless set. */
 extern double time_scale;
 int64_t scaled_ms(int64_t ms);
