@@ -101,6 +101,9 @@ struct sandbox {
 	gid_t gid;
 	char *boxdir;		/* where each box's root file system is assembled */
 	int nboxes;		/* boxes made so far, for unique names */
+	char *cg[2];		/* root mode: its memory and pids cgroups, once made */
+	int cg_failed[2];	/* 1: that hierarchy cannot be used here */
+	long cg_limit_mb;	/* the memory limit written last */
 };
 
 struct sbproc {
@@ -117,7 +120,8 @@ struct sbproc {
 	int status_fd;		/* boxed: init reports the program's wait status here */
 	pid_t student;		/* boxed: the program's pid, once known */
 	char *rootdir;		/* boxed: the mount point of its root */
-	char *cg[2];		/* boxed: its memory and pids cgroups, or NULL */
+	int memcg;		/* boxed: in the sandbox's memory cgroup */
+	long failcnt0;		/* its memory.failcnt when the program started */
 	long memory_mb;
 	struct sbproc *next;	/* in sb->live while not reaped */
 	struct verdict v;
@@ -406,6 +410,11 @@ void sandbox_close(struct sandbox *sb)
 	if (!sb)
 		return;
 	sandbox_sweep(sb);
+	for (int i = 0; i < 2; i++) {
+		if (sb->cg[i])
+			rmdir(sb->cg[i]);
+		free(sb->cg[i]);
+	}
 	if (sb->boxdir) {
 		remove_tree(sb->boxdir);
 		free(sb->boxdir);
@@ -860,33 +869,44 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 
 /* ---- cgroups (v1 hierarchies, root mode) ---- */
 
-/* Makes /sys/fs/cgroup/<ctrl>/sockgrade/<name> and sets knob to value; the path, or NULL. */
-static char *cgroup_make(const char *ctrl, const char *name, const char *knob, const char *value,
-			 pid_t pid)
+/*
+ * The sandbox's cgroup of one controller, /sys/fs/cgroup/<ctrl>/sockgrade/<worker>,
+ * made on first use and shared by its boxes (making one per box costs
+ * milliseconds). NULL where the hierarchy cannot be written.
+ */
+static const char *cgroup_of(struct sandbox *sb, int which)
 {
-	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrl);
-	char *dir = xasprintf("%s/%s", base, name);
-	char *path = NULL, pidtxt[32];
+	static const char *const ctrls[2] = { "memory", "pids" };
+	if (sb->cg[which] || sb->cg_failed[which])
+		return sb->cg[which];
+	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrls[which]);
+	char *dir = xasprintf("%s/%d", base, (int)sb->worker);
+	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
+		sb->cg_failed[which] = 1;
+		free(dir);
+	} else {
+		sb->cg[which] = dir;
+	}
+	free(base);
+	return sb->cg[which];
+}
 
-	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || mkdir(dir, 0755) < 0)
-		goto fail;
-	path = xasprintf("%s/%s", dir, knob);
-	if (write_text(path, value) < 0)
-		goto fail;
-	free(path);
-	path = xasprintf("%s/cgroup.procs", dir);
+/* Puts pid in dir, after writing value to knob when knob is given; 0 or -1. */
+static int cgroup_join(const char *dir, const char *knob, const char *value, pid_t pid)
+{
+	char pidtxt[32];
+	int rc = 0;
+	if (knob) {
+		char *path = xasprintf("%s/%s", dir, knob);
+		rc = write_text(path, value);
+		free(path);
+	}
+	char *procs = xasprintf("%s/cgroup.procs", dir);
 	snprintf(pidtxt, sizeof pidtxt, "%d", (int)pid);
-	if (write_text(path, pidtxt) < 0)
-		goto fail;
-	free(path);
-	free(base);
-	return dir;
-fail:
-	rmdir(dir);
-	free(path);
-	free(base);
-	free(dir);
-	return NULL;
+	if (rc == 0)
+		rc = write_text(procs, pidtxt);
+	free(procs);
+	return rc;
 }
 
 static long cgroup_read(const char *dir, const char *knob)
@@ -904,12 +924,6 @@ static long cgroup_read(const char *dir, const char *knob)
 /* Removes a box's cgroups and mount point (its processes are gone). */
 static void box_release(struct sbproc *p)
 {
-	for (int i = 0; i < 2; i++) {
-		if (p->cg[i])
-			rmdir(p->cg[i]);
-		free(p->cg[i]);
-		p->cg[i] = NULL;
-	}
 	if (p->rootdir) {
 		rmdir(p->rootdir);
 		free(p->rootdir);
@@ -1001,16 +1015,23 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	if (p->boxed) {
 		char go = 'n';
 		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
-			char name[64], val[32];
-			snprintf(name, sizeof name, "%d-%d", (int)getpid(), sb->nboxes);
-			if (p->memory_mb > 0) {
+			char val[32];
+			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, 0) : NULL;
+			if (mem) {
+				int same = sb->cg_limit_mb == p->memory_mb;
 				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
-				p->cg[0] = cgroup_make("memory", name, "memory.limit_in_bytes", val, pid);
-				if (p->cg[0])
+				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
+					sb->cg_limit_mb = p->memory_mb;
+					p->memcg = 1;
+					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
 					go = 'm';
+				}
 			}
-			snprintf(val, sizeof val, "%d", BOX_NPROC);
-			p->cg[1] = cgroup_make("pids", name, "pids.max", val, pid);
+			const char *pids = cgroup_of(sb, 1);
+			if (pids) {
+				snprintf(val, sizeof val, "%d", BOX_NPROC);
+				cgroup_join(pids, "pids.max", val, pid);
+			}
 		}
 		if (write(sync[1], &go, 1) != 1) {
 			/* init is gone: the exec-error pipe says why */
@@ -1162,7 +1183,8 @@ static void reap(struct sbproc *p)
 		else if (v->signal == SIGXCPU ||
 			 (v->signal == SIGKILL && p->cpu_limit_ms && v->cpu_ms >= p->cpu_limit_ms))
 			v->status = V_TIME;
-		else if (v->signal == SIGKILL && p->cg[0] && cgroup_read(p->cg[0], "memory.failcnt") > 0)
+		else if (v->signal == SIGKILL && p->memcg &&
+			 cgroup_read(p->sb->cg[0], "memory.failcnt") > p->failcnt0)
 			v->status = V_MEMORY;
 		else
 			v->status = V_SIGNAL;
