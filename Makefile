@@ -22,7 +22,8 @@ SANDBOX ?=
 
 CC ?= cc
 BUILD ?= build
-PKGS := libyaml-dev check lcov pkg-config python3 libxml2-utils
+BUILD_PKGS := libyaml-dev pkg-config
+TEST_PKGS := check lcov python3 libxml2-utils
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
 	-Wno-format-truncation
@@ -52,14 +53,17 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e coverage deps clean check-specs bench
+.PHONY: all grade selfcheck test unit e2e coverage deps test-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
 
 # ---- dependencies: install as root, else say what to run ----
 deps:
-	@./harness/deps.sh $(PKGS)
+	@./harness/deps.sh $(BUILD_PKGS)
+
+test-deps:
+	@./harness/deps.sh $(TEST_PKGS)
 
 # ---- the harness ----
 $(BUILD)/%.o: harness/%.c | $(BUILD)
@@ -89,7 +93,11 @@ else
 	$(BIN) grade $(RUN_FLAGS) $(if $(SUBMISSIONS),--submissions-root '$(SUBMISSIONS)') $(GRADABLE)
 endif
 
-SELF_LAB = $(or $(LAB),$(notdir $(patsubst %/,%,$(dir $(abspath $(SUBMISSION))))))
+# In a student kit there is one spec and a submission/ folder: make selfcheck needs no arguments.
+ifeq ($(SUBMISSION),)
+SUBMISSION := $(if $(wildcard submission/.),submission)
+endif
+SELF_LAB = $(or $(LAB),$(if $(filter 1,$(words $(ALL_SPECS))),$(basename $(notdir $(ALL_SPECS))),$(notdir $(patsubst %/,%,$(dir $(abspath $(SUBMISSION)))))))
 selfcheck: all
 	@test -n "$(SUBMISSION)" || { echo "sockgrade: say which folder to check: make selfcheck SUBMISSION=<folder>"; exit 2; }
 	@test -f "specs/$(SELF_LAB).yaml" || { echo "sockgrade: no spec 'specs/$(SELF_LAB).yaml' (the lab is taken from the folder's parent; give LAB=<lab>)"; exit 2; }
@@ -99,7 +107,7 @@ check-specs: all
 	$(BIN) check $(ALL_SPECS)
 
 # ---- tests ----
-test: all $(TEST_BIN)
+test: all test-deps $(TEST_BIN)
 	@$(MAKE) --no-print-directory unit e2e
 
 unit: $(TEST_BIN)
@@ -109,7 +117,7 @@ e2e: $(BIN)
 	./harness/tests/e2e.sh $(BIN)
 
 # Coverage of the harness itself: a separate build folder, never mixed objects.
-coverage: deps
+coverage: deps test-deps
 	@rm -rf $(BUILD)-cov/*.gcda $(BUILD)-cov/tests/*.gcda
 	$(MAKE) --no-print-directory BUILD=$(BUILD)-cov VARIANT_CFLAGS="--coverage -O0" \
 		VARIANT_LDFLAGS="--coverage" $(BUILD)-cov/sockgrade $(BUILD)-cov/check_sockgrade
@@ -129,6 +137,10 @@ BENCH_SIZE ?= 200
 BENCH_LABS ?= hello echo
 bench: all
 	./harness/bench.sh $(BIN) $(JOBS) $(BENCH_SIZE) $(BENCH_LABS)
+
+student-kit: all
+	@test -n "$(LAB)" || { echo "sockgrade: say which lab: make student-kit LAB=<lab>"; exit 2; }
+	./harness/kit.sh $(BIN) $(LAB) $(REPORTS)
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-cov $(BUILD)-asan

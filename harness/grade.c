@@ -685,6 +685,77 @@ out:
 	return rc;
 }
 
+/* 1 when a visible probe takes an expectation from the reference. */
+static int needs_reference(const struct spec *spec)
+{
+	for (size_t i = 0; i < spec->nprobes; i++)
+		for (size_t j = 0; !spec->probes[i].hidden && j < spec->probes[i].nsteps; j++)
+			if (step_opt(&spec->probes[i].steps[j], "from"))
+				return 1;
+	return 0;
+}
+
+/* specs/<lab>.reference.json beside the spec: what a kit has instead of the reference. */
+static char *recorded_reference(const char *spec_path, const char *lab)
+{
+	char *copy = xstrdup(spec_path);
+	char *p = xasprintf("%s/%s.reference.json", dirname(copy), lab);
+	free(copy);
+	return p;
+}
+
+int grade_kit(const char *spec_path, const char *stage, const struct grade_opts *o)
+{
+	struct lab L;
+	struct spec *spec = NULL;
+	char *lab_dir = NULL, *ref_dir = NULL, *dir = NULL, *path = NULL;
+	struct strbuf text = STRBUF_INIT;
+	char err[ERRLEN];
+	int rc = EXIT_ERROR;
+	struct grade_opts ko = *o;
+
+	ko.reports = xasprintf("%s/.kit-work", stage);
+	if (lab_open(&L, spec_path, &ko, &spec, &lab_dir, NULL) < 0)
+		goto out;
+	dir = xasprintf("%s/specs", stage);
+	if (mkdir_p(dir, 0755) < 0) {
+		fprintf(stderr, "sockgrade: '%s': %s\n", dir, strerror(errno));
+		goto out;
+	}
+	spec_write(spec, 1, &text);
+	path = xasprintf("%s/%s.yaml", dir, spec->lab);
+	if (write_file_atomic(path, text.buf, text.len, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	if (needs_reference(spec)) {
+		ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
+		L.selfcheck = 1;	/* visible probes only: nothing hidden is recorded */
+		if (grade_reference(&L, ref_dir) < 0)
+			goto out;
+		char *rec = recorded_reference(path, spec->lab);
+		int w = score_write_reference(rec, spec, L.seed, &L.ref, err);
+		free(rec);
+		if (w < 0) {
+			fprintf(stderr, "sockgrade: %s\n", err);
+			goto out;
+		}
+	}
+	rc = EXIT_GRADED;
+out:
+	lab_close(&L);
+	if (ko.reports)
+		remove_tree(ko.reports);
+	free((char *)ko.reports);
+	sb_release(&text);
+	spec_free(spec);
+	free(lab_dir);
+	free(ref_dir);
+	free(dir);
+	free(path);
+	return rc;
+}
+
 int grade_selfcheck(const char *spec_path, const char *submission, const struct grade_opts *o)
 {
 	struct lab L;
@@ -701,14 +772,31 @@ int grade_selfcheck(const char *spec_path, const char *submission, const struct 
 	if (lab_open(&L, spec_path, o, &spec, &lab_dir, "selfcheck") < 0)
 		goto out;
 	ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
+	L.selfcheck = 1;
+	char *rec = recorded_reference(spec_path, spec->lab);
 	if (is_dir(ref_dir)) {
-		/* the reference only records its answers here; selfcheck shows hidden nothing */
-		L.selfcheck = 1;
-		if (grade_reference(&L, ref_dir) < 0)
+		/* the reference proves the spec and records its answers; nothing hidden runs */
+		if (grade_reference(&L, ref_dir) < 0) {
+			free(rec);
 			goto out;
-	} else {
-		L.selfcheck = 1;
+		}
+	} else if (access(rec, R_OK) == 0) {
+		/* a student kit: the reference's answers were recorded with one seed */
+		uint64_t seed;
+		if (score_read_reference(rec, &L.ref, &seed, err) < 0) {
+			fprintf(stderr, "sockgrade: %s\n", err);
+			free(rec);
+			goto out;
+		}
+		if (!o->seed_given)
+			L.seed = seed;
+	} else if (needs_reference(spec)) {
+		fprintf(stderr, "sockgrade: %s needs the reference's answers: neither '%s' nor '%s' "
+				"exists\n", spec_path, ref_dir, rec);
+		free(rec);
+		goto out;
 	}
+	free(rec);
 	out = xasprintf("%s/submission", lab_dir);
 	remove_tree(out);
 	fflush(NULL);

@@ -30,4 +30,12 @@ int grade_lab(const char *spec_path, const struct grade_opts *o);
 /* Runs the visible probes on one submission, prints a line per probe; exit status above. */
 int grade_selfcheck(const char *spec_path, const char *submission, const struct grade_opts *o);
 
+/*
+ * The secret-free part of a student kit, into stage: specs/<lab>.yaml without
+ * hidden probes, and specs/<lab>.reference.json, the reference's answers to
+ * visible "from: reference" steps (recorded with one seed, which selfcheck in
+ * the kit then uses). Exit status above.
+ */
+int grade_kit(const char *spec_path, const char *stage, const struct grade_opts *o);
+
 #endif

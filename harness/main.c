@@ -26,6 +26,7 @@ static void usage(FILE *f)
 	fputs("usage: sockgrade grade [options] SPEC...\n"
 	      "       sockgrade selfcheck [options] SPEC SUBMISSION\n"
 	      "       sockgrade check SPEC...\n"
+	      "       sockgrade kit SPEC FOLDER   (the student kit's spec and recorded answers)\n"
 	      "options:\n"
 	      "  --reports DIR           where reports go (default: reports)\n"
 	      "  --submissions DIR       the submissions of the one SPEC given\n"
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
 		}
 		return check_specs(argc, argv);
 	}
-	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck")) {
+	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck") || !strcmp(cmd, "kit")) {
 		char err[ERRLEN];
 		if (sandbox_select(sandbox, err) < 0) {
 			fprintf(stderr, "sockgrade: %s\n", err);
@@ -188,6 +189,13 @@ int main(int argc, char **argv)
 		if (stats && *stats && getrusage(RUSAGE_SELF, &ru) == 0)
 			printf("stats: main_rss_kb=%ld\n", ru.ru_maxrss);
 		return rc;
+	}
+	if (!strcmp(cmd, "kit")) {
+		if (argc != 2) {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		return grade_kit(argv[0], argv[1], &o);
 	}
 	if (!strcmp(cmd, "selfcheck")) {
 		if (argc != 2) {

@@ -7,6 +7,7 @@
 
 struct probe_run;
 struct step;
+struct strbuf;
 
 /* What the value of a step's key, or of one of its options, may be. */
 enum opt_type {
@@ -115,6 +116,13 @@ int spec_load(const char *path, struct spec **out, char *err);
 /* The same from memory; name is used in messages. */
 int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err);
 void spec_free(struct spec *spec);
+
+/*
+ * Writes the spec back as YAML that spec_load() reads to the same struct,
+ * leaving out hidden probes when visible_only (the student kit). No comment
+ * or text of the original survives but what the struct holds.
+ */
+void spec_write(const struct spec *spec, int visible_only, struct strbuf *out);
 
 const struct program *spec_program(const struct spec *spec, const char *name);
 int spec_max_score(const struct spec *spec, int include_hidden);

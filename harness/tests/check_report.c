@@ -8,11 +8,16 @@
 #include <unistd.h>
 
 #include "report.h"
+#include "suites.h"
 #include "util.h"
 
 /* Fixtures: a lab folder of results.json files, copied to a temporary folder per test. */
 #ifndef REPORT_DATA
 #define REPORT_DATA "harness/tests/data/report"
+#endif
+
+#ifndef JUNIT_XSD
+#define JUNIT_XSD "harness/tests/schema/junit.xsd"
 #endif
 
 #define LAB_TITLE "Lab 1: a TCP hello server and client"
@@ -405,6 +410,152 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Writes doc as <lab>/<name>/results.json. */
+static void put_results(const char *lab, const char *name, const char *doc)
+{
+	char err[ERRLEN];
+	char *dir = xasprintf("%s/%s", lab, name);
+	char *path = xasprintf("%s/results.json", dir);
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_msg(write_file_atomic(path, doc, strlen(doc), err) == 0, "%s", err);
+	free(path);
+	free(dir);
+}
+
+/* 1 if path passes xmllint against the JUnit schema; skips (returns 1) without xmllint. */
+static int junit_valid(const char *path)
+{
+	if (access("/usr/bin/xmllint", X_OK) < 0) {
+		fprintf(stderr, "check_report: no /usr/bin/xmllint (libxml2-utils): "
+			"junit.xml not checked against " JUNIT_XSD "\n");
+		return 1;
+	}
+	/* quiet when it validates, xmllint's complaints when not */
+	char *cmd = xasprintf("out=$(/usr/bin/xmllint --noout --schema '%s' '%s' 2>&1) || "
+			      "{ printf '%%s\\n' \"$out\" >&2; exit 1; }", JUNIT_XSD, path);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0;
+}
+
+START_TEST(test_junit)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *path = xasprintf("%s/junit.xml", lab);
+
+	clone_student(lab, "alice", NASTY);
+	/* a folder name that is neither printable nor UTF-8 */
+	clone_student(lab, "bob", "ctl\x01\xff");
+	/* text XML 1.0 forbids: NUL, C0 and C1 controls, U+FFFE, a lone \xff after decoding */
+	put_results(lab, "odd",
+		    "{\"score\":1,\"execution_time\":0.5,\"extra_data\":{\"max_score\":2,"
+		    "\"probes\":[{\"name\":\"ctl\\u0001name\\u0085\\uFFFE\",\"passed\":false,"
+		    "\"score\":0,\"points\":1,\"why\":\"why\\u0000 NUL\\r\\n\\u001b[31m]]>\","
+		    "\"observed\":\"a\\\\x01\"},{\"name\":\"\",\"number\":7,\"passed\":true,"
+		    "\"score\":1,\"points\":1}],\"build\":{\"programs\":[{\"name\":\"p\","
+		    "\"ok\":true,\"log\":\"\\\\x1b[1mbold\\\\xff\\\\r\\\\n\"}]}}}");
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *x = slurp(lab, "junit.xml");
+
+	ck_assert_msg(!strncmp(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", 39), "%.60s", x);
+	/*
+	 * 8 folders: 5 graded (3 + 3 + 3 + 3 + 2 probes, one failure each), 3
+	 * not graded with an error for each of the 5 probe names the lab has
+	 */
+	ck_contains(x, "<testsuites name=\"sockgrade hello\" tests=\"29\" failures=\"5\" "
+		    "errors=\"15\" time=\"8.340\">");
+	ck_contains(x, "<testsuite name=\"alice\" tests=\"3\" failures=\"1\" errors=\"0\" "
+		    "skipped=\"0\" time=\"1.420\">");
+	ck_contains(x, "<property name=\"score\" value=\"2\"/>");
+	ck_contains(x, "<testcase classname=\"hello.alice\" name=\"sends the greeting\" "
+		    "time=\"0.012\">\n      <failure type=\"probe\" message=\"received bytes differ "
+		    "from the expected at byte 6\">failed at step 3 (expect), spec line 31\n");
+	ck_contains(x, "observed: \"Hello\\x20\\t&lt;World&gt;!\\0\" (first difference at byte 6)\n");
+	ck_contains(x, "hint: Send exactly &quot;Hello world!&quot; &lt;b&gt;then&lt;/b&gt; stop.\n"
+		    "</failure>");
+	ck_contains(x, "name=\"closes the connection, then &quot;exits&quot;\" time=\"0.009\"/>");
+	/* hidden probes are there: the file is the instructor's, like grades.csv */
+	ck_contains(x, "name=\"" HIDDEN_NAME "\" time=\"2.000\">\n      <failure type=\"probe\" "
+		    "message=\"nothing listens on 10.0.0.1 port 40123 &lt;/script&gt;\">");
+	/* not graded: an error per probe, never a failure */
+	ck_contains(x, "<testsuite name=\"carol\" tests=\"5\" failures=\"0\" errors=\"5\"");
+	ck_contains(x, "<error type=\"harness-error\" message=\"harness error: sandbox: "
+		    "cannot mount /proc: Permission denied\">");
+	ck_contains(x, "<testsuite name=\"dave\" tests=\"5\" failures=\"0\" errors=\"5\"");
+	ck_contains(x, "<testsuite name=\"erin\" tests=\"5\" failures=\"0\" errors=\"5\"");
+	ck_contains(x, "<error type=\"no-results\" message=\"no results: ");
+	/* build logs decoded, markup escaped */
+	ck_contains(x, "<system-out>hello_server: built\nhello_server.c:5:5: warning: unused "
+		    "variable &apos;x&apos;");
+	ck_contains(x, "#include &lt;WinSock2.h&gt;&lt;/script&gt;\n");
+	/* names: markup and quotes escaped, forbidden bytes as \xHH text */
+	ck_contains(x, "<testsuite name=\"&lt;script&gt;x=1, &quot;q&quot;\"");
+	ck_contains(x, "classname=\"hello.&lt;script&gt;x=1, &quot;q&quot;\"");
+	ck_contains(x, "<testsuite name=\"ctl\\x01\\xff\"");
+	ck_contains(x, "name=\"ctl\\x01name\\xc2\\x85\\xef\\xbf\\xbe\"");
+	ck_contains(x, "message=\"why\\x00 NUL&#13;&#10;\\x1b[31m]]&gt;\"");
+	ck_contains(x, "observed: \"a\\x01\"");
+	ck_contains(x, "\\x1b[1mbold\\xff&#13;\n");
+	/* every testcase has a name: an unnamed probe gets its number */
+	ck_contains(x, "name=\"probe 7\" time=\"0.000\"/>");
+	ck_lacks(x, "name=\"\"");
+	ck_assert_int_eq(count(x, "<testcase "), 29);
+	ck_assert_int_eq(count(x, "<testsuite "), 8);
+	ck_lacks(x, "<script");
+	for (const unsigned char *p = (const unsigned char *)x; *p; p++)
+		ck_assert_msg(*p >= 0x20 || *p == '\n' || *p == '\t', "raw byte 0x%02x at %td",
+			      *p, (const char *)p - x);
+	ck_assert_msg(junit_valid(path), "%s does not match %s", path, JUNIT_XSD);
+
+	/* written atomically: nothing but the outputs beside the student folders */
+	DIR *d = opendir(lab);
+	struct dirent *e;
+	ck_assert(d != NULL);
+	while ((e = readdir(d)))
+		ck_assert_msg(!strstr(e->d_name, ".tmp"), "left behind: %s", e->d_name);
+	closedir(d);
+
+	free(x);
+	free(path);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+/* A lab whose results hold no probe at all still gives a valid file. */
+START_TEST(test_junit_empty)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/empty", tmp);
+	char *path = xasprintf("%s/junit.xml", lab);
+
+	ck_assert_int_eq(mkdir(lab, 0755), 0);
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *x = slurp(lab, "junit.xml");
+	ck_contains(x, "<testsuites name=\"sockgrade empty\" tests=\"0\" failures=\"0\" "
+		    "errors=\"0\" time=\"0.000\">\n</testsuites>\n");
+	ck_assert_msg(junit_valid(path), "%s does not match %s", path, JUNIT_XSD);
+	free(x);
+
+	put_results(lab, "nobody", "{\"extra_data\":{\"harness_error\":\"x\"}}");
+	put_results(lab, "noprobes", "{\"extra_data\":{}}");
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	x = slurp(lab, "junit.xml");
+	ck_contains(x, "<testcase classname=\"empty.nobody\" name=\"grading\" time=\"0.000\">\n"
+		    "      <error type=\"harness-error\" message=\"harness error: x\">");
+	ck_contains(x, "<testcase classname=\"empty.noprobes\" name=\"grading\" time=\"0.000\">\n"
+		    "      <error type=\"no-probes\" message=\"no probes: the results list no probe\">");
+	ck_assert_msg(junit_valid(path), "%s does not match %s", path, JUNIT_XSD);
+
+	free(x);
+	free(path);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
 /* Fields of the wrong type, or missing, must give a page, not a crash. */
 START_TEST(test_wrong_types)
 {
@@ -457,6 +608,8 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_wrong_types);
+	tcase_add_test(tc, test_junit);
+	tcase_add_test(tc, test_junit_empty);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

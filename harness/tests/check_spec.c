@@ -98,6 +98,59 @@ START_TEST(hex_escapes_are_bytes)
 }
 END_TEST
 
+/* spec_write gives a spec that loads back to the same probes, steps and values */
+START_TEST(writes_back_what_it_read)
+{
+	static const char *const specs[] = { "specs/hello.yaml", "specs/echo.yaml",
+					     "specs/uecho.yaml", "specs/echo_mp.yaml" };
+	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+		struct spec *a = NULL, *b = NULL, *c = NULL;
+		char err[ERRLEN];
+		struct strbuf all = STRBUF_INIT, vis = STRBUF_INIT;
+		ck_assert_msg(spec_load(specs[i], &a, err) == 0, "%s", err);
+		spec_write(a, 0, &all);
+		spec_write(a, 1, &vis);
+		ck_assert_msg(spec_load_string("w.yaml", all.buf, all.len, &b, err) == 0, "%s\n%s", err,
+			      all.buf);
+		ck_assert_msg(spec_load_string("v.yaml", vis.buf, vis.len, &c, err) == 0, "%s", err);
+		ck_assert_uint_eq(b->nprobes, a->nprobes);
+		ck_assert_int_eq(spec_max_score(b, 1), spec_max_score(a, 1));
+		ck_assert_int_eq(spec_max_score(c, 1), spec_max_score(a, 0));
+		for (size_t p = 0; p < a->nprobes; p++) {
+			const struct probe *x = &a->probes[p], *y = &b->probes[p];
+			ck_assert_str_eq(x->name, y->name);
+			ck_assert_int_eq(x->hidden, y->hidden);
+			ck_assert_int_eq(x->repeat, y->repeat);
+			ck_assert_uint_eq(x->nsteps, y->nsteps);
+			for (size_t k = 0; k < x->nsteps; k++) {
+				const struct step *u = &x->steps[k], *v = &y->steps[k];
+				ck_assert_str_eq(u->def->name, v->def->name);
+				ck_assert_int_eq(u->value.num, v->value.num);
+				ck_assert_int_eq(u->value.present, v->value.present);
+				if (u->value.type == OPT_TEXT || u->value.type == OPT_NAME ||
+				    u->value.type == OPT_PROGRAM || u->value.type == OPT_ENUM) {
+					ck_assert_uint_eq(u->value.len, v->value.len);
+					if (u->value.len)
+						ck_assert_int_eq(memcmp(u->value.text, v->value.text,
+									u->value.len), 0);
+				}
+				ck_assert_uint_eq(u->nopts, v->nopts);
+			}
+			if (x->hidden) {
+				ck_assert_ptr_null(strstr(vis.buf, x->name));
+				if (x->hint)
+					ck_assert_ptr_null(strstr(vis.buf, x->hint));
+			}
+		}
+		spec_free(a);
+		spec_free(b);
+		spec_free(c);
+		sb_release(&all);
+		sb_release(&vis);
+	}
+}
+END_TEST
+
 START_TEST(unknown_step_suggests)
 {
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - sned: hi\n",
@@ -185,6 +238,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, loads_the_hello_spec);
 	tcase_add_test(tc, steps_and_options);
 	tcase_add_test(tc, hex_escapes_are_bytes);
+	tcase_add_test(tc, writes_back_what_it_read);
 	tcase_add_test(tc, unknown_step_suggests);
 	tcase_add_test(tc, unknown_option_suggests);
 	tcase_add_test(tc, unknown_top_key_suggests);

@@ -1,0 +1,46 @@
+/* Hostile test data (sockgrade isolation test): writes files without end in
+ * its working folder (the scratch copy, which lives on the host's disk).
+ * RLIMIT_FSIZE (64 MiB) caps one file; this program ignores SIGXFSZ and, at
+ * EFBIG, starts the next file, so it measures how much the box can put on
+ * the host's disk in all. Safety cap for the shared test machine: 384 MiB in
+ * all. It reports on stderr, then exits 1. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MiB (1L << 20)
+
+int main(void)
+{
+    static char buf[1 << 20];
+    long total = 0, biggest = 0;
+    memset(buf, 'x', sizeof buf);
+    signal(SIGXFSZ, SIG_IGN);
+    for (int f = 0; f < 6 && total < 384 * MiB; f++) {
+        char name[32];
+        long size = 0;
+        snprintf(name, sizeof name, "big.%d", f);
+        int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) {
+            fprintf(stderr, "huge_file: %s: %s\n", name, strerror(errno));
+            break;
+        }
+        while (total < 384 * MiB) {
+            ssize_t n = write(fd, buf, sizeof buf);
+            if (n <= 0) {
+                fprintf(stderr, "huge_file: %s stopped at %ld bytes: %s\n", name, size,
+                        n < 0 ? strerror(errno) : "0");
+                break;
+            }
+            size += n;
+            total += n;
+        }
+        close(fd);
+        biggest = size > biggest ? size : biggest;
+    }
+    fprintf(stderr, "huge_file: total %ld bytes on disk, biggest file %ld bytes\n", total, biggest);
+    return 1;
+}

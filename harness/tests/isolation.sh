@@ -1,0 +1,675 @@
+#!/bin/bash
+# isolation.sh: untrusted code stays in its box (SANDBOX=root).
+#
+# Grades the hostile hello-lab submissions of harness/tests/hostile/hello/,
+# each next to a copy of submissions/hello/correct, and checks after each
+# grading run:
+#   (a) time: each submission's grading time (results.json execution_time) and
+#       the run's wall time stay under bounds derived from the spec's limits;
+#   (b) no process of a box is left: the run's process tree (the grader runs
+#       under a child subreaper of ours, so every orphan comes back to us) is
+#       empty once the grader exits, and no process of a box uid
+#       (61000-64999) has this test's folder in its cwd, exe or command line;
+#   (c) nothing outside the scratch copies changed: the graded layout's
+#       reference/, specs/, harness/ and other labs' reports, the root-owned
+#       /tmp/sockgrade-canary, no file of a box uid or spy marker in /tmp,
+#       /var/tmp, /dev/shm or the live repository;
+#   (d) every correct copy still has full marks;
+#   (e) per attack: ML, TO, caps reached, the spy saw and read nothing, no
+#       connection to the host, ...
+# Then it shows that the checks have teeth: SOCKGRADE_TEST_WEAKEN=<part>
+# leaves a part of the box out and the matching check must FAIL (a pass of
+# the meta-test). Last, a grader killed with SIGKILL mid-run must leave no
+# student process.
+#
+# Usage: harness/tests/isolation.sh [path/to/sockgrade]   (as root; ~2-3 min)
+# Output: one line per check, then "isolation: N passed, M failed".
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=$(realpath "${1:-$top/build/sockgrade}")
+hostile="$top/harness/tests/hostile/hello"
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+finish() {
+	echo "isolation: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+if [ "$(id -u)" != 0 ]; then
+	bad "isolation.sh must run as root (SANDBOX=root needs it; CI runs as root)"
+	finish
+fi
+if [ ! -x "$bin" ]; then
+	bad "no grader at $bin (run make first)"
+	finish
+fi
+# one instance at a time: the canary and the box uids are machine-wide
+exec 9>/tmp/sockgrade-isolation.lock
+flock 9
+
+T=$(mktemp -d /tmp/sockgrade-iso.XXXXXX)
+chmod 755 "$T"                  # world-readable like a course repository: the box must hide it
+canary=/tmp/sockgrade-canary
+listener=
+cleanup() {
+	[ -n "$listener" ] && kill "$listener" 2>/dev/null
+	rm -f "$canary"
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# ---- the helper: subreaper runner, state snapshots, claims on results.json ----
+cat >"$T/iso.py" <<'PY'
+import ctypes, hashlib, json, os, re, signal, socket, stat, sys, time
+
+BOX_UIDS = range(61000, 65000)
+T = os.environ["ISO_T"]
+
+def procs():
+    """pid -> (ppid, state, comm, uid) of every process."""
+    out = {}
+    for e in os.listdir("/proc"):
+        if not e.isdigit():
+            continue
+        try:
+            s = open(f"/proc/{e}/stat").read()
+            uid = os.stat(f"/proc/{e}").st_uid
+        except OSError:
+            continue
+        comm = s[s.index("(") + 1:s.rindex(")")]
+        f = s[s.rindex(")") + 2:].split()
+        out[int(e)] = (int(f[1]), f[0], comm, uid)
+    return out
+
+def cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+def link(pid, what):
+    try:
+        return os.readlink(f"/proc/{pid}/{what}")
+    except OSError:
+        return ""
+
+def descendants(root):
+    ps = procs()
+    kids = {}
+    for pid, (ppid, st, comm, uid) in ps.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, todo = [], list(kids.get(root, []))
+    while todo:
+        p = todo.pop()
+        if ps[p][1] != "Z":
+            out.append((p,) + ps[p])
+        todo += kids.get(p, [])
+    return out
+
+def box_procs_of_test():
+    """Processes of a box uid that mention this test's folder."""
+    out = []
+    for pid, (ppid, st, comm, uid) in procs().items():
+        if uid in BOX_UIDS and st != "Z":
+            where = " ".join([cmdline(pid), link(pid, "cwd"), link(pid, "exe")])
+            if T in where:
+                out.append({"pid": pid, "uid": uid, "comm": comm, "where": where[:200]})
+    return out
+
+def reap():
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+def kill_leftovers(pids):
+    """SIGKILL by pid; a box uid's pid-hopping process by kill(-1) as that uid."""
+    for _ in range(40):
+        live = [p for p in pids if os.path.exists(f"/proc/{p}")]
+        uids = set()
+        for p in live:
+            try:
+                os.kill(p, signal.SIGKILL)
+                uids.add(os.stat(f"/proc/{p}").st_uid)
+            except OSError:
+                pass
+        for u in uids & set(BOX_UIDS):
+            if os.fork() == 0:
+                os.setresuid(u, u, u)
+                for _ in range(50):
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except OSError:
+                        pass
+                os._exit(0)
+            os.wait()
+        reap()
+        pids = [d[0] for d in descendants(os.getpid())] + [b["pid"] for b in box_procs_of_test()]
+        if not pids:
+            return
+        time.sleep(0.05)
+
+def cmd_run(args):
+    """run OUT [--kill-after S] -- CMD...: runs CMD as our child, we being a
+    child subreaper, and reports its time and what it left behind."""
+    out = args[0]
+    kill_after = None
+    i = 1
+    if args[i] == "--kill-after":
+        kill_after = float(args[i + 1])
+        i += 2
+    cmd = args[i + 1:]
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(36, 1, 0, 0, 0)                      # PR_SET_CHILD_SUBREAPER
+    log = open(out + ".log", "w")
+    t0 = time.monotonic()
+    top = os.fork()
+    if top == 0:
+        os.dup2(log.fileno(), 1)
+        os.dup2(log.fileno(), 2)
+        os.execv(cmd[0], cmd)
+    workers, killed_at, status = set(), None, None
+    while status is None:
+        for d in descendants(os.getpid()):
+            if d[1] == top:
+                workers.add(d[0])
+        if kill_after is not None and killed_at is None and os.path.exists(os.environ["ISO_REFDONE"]):
+            box = [d for d in descendants(os.getpid()) if d[4] in BOX_UIDS and d[3] in ("hello_server", "sg-daemon")]
+            if box:
+                time.sleep(kill_after)
+                os.kill(top, signal.SIGKILL)
+                killed_at = time.monotonic()
+        pid, st = os.waitpid(top, os.WNOHANG)
+        if pid == top:
+            status = st
+        else:
+            time.sleep(0.05)
+    ended = time.monotonic()
+    left = []
+    while time.monotonic() < (killed_at or ended) + 2.0:
+        reap()
+        left = [{"pid": d[0], "uid": d[4], "comm": d[3], "cmd": cmdline(d[0])[:150]}
+                for d in descendants(os.getpid())]
+        if not left:
+            break
+        time.sleep(0.05)
+    left_uid = box_procs_of_test()
+    checked = time.monotonic() - (killed_at or ended)
+    kill_leftovers([l["pid"] for l in left] + [b["pid"] for b in left_uid])
+    res = {"elapsed": ended - t0, "exit": os.waitstatus_to_exitcode(status),
+           "leftovers": left, "leftovers_uid": left_uid, "checked_after": checked,
+           "workers": sorted(workers), "killed_after": None if killed_at is None else killed_at - t0}
+    json.dump(res, open(out, "w"))
+
+def tree_hash(root, skip=()):
+    h = {}
+    for d, dirs, files in os.walk(root):
+        dirs[:] = [x for x in dirs if os.path.join(d, x) not in skip]
+        for f in files + dirs:
+            p = os.path.join(d, f)
+            st = os.lstat(p)
+            digest = ""
+            if stat.S_ISREG(st.st_mode):
+                digest = hashlib.sha256(open(p, "rb").read()).hexdigest()
+            h[os.path.relpath(p, T)] = [st.st_mode, st.st_uid, st.st_size, digest]
+    return h
+
+def suspicious(root, depth):
+    """Entries owned by a box uid or named like the spy's markers."""
+    out = []
+    for d, dirs, files in os.walk(root):
+        if d.count("/") - root.count("/") >= depth:
+            dirs[:] = []
+        dirs[:] = [x for x in dirs if x != ".git"]
+        for f in files + dirs:
+            p = os.path.join(d, f)
+            try:
+                st = os.lstat(p)
+            except OSError:
+                continue
+            if st.st_uid in BOX_UIDS or f.startswith("spy-was-here"):
+                out.append(p)
+    return out
+
+def cmd_state(args):
+    out, repo = args
+    s = {"planted": {}, "canary": None, "host": [], "repo": []}
+    for sub in ("reference", "specs", "harness", "reports/echo", "reports/uecho"):
+        s["planted"].update(tree_hash(os.path.join(T, "repo", sub)))
+    c = "/tmp/sockgrade-canary"
+    try:
+        st = os.lstat(c)
+        s["canary"] = [st.st_mode, st.st_uid, st.st_gid, st.st_size, st.st_mtime_ns,
+                       hashlib.sha256(open(c, "rb").read()).hexdigest()]
+    except OSError:
+        pass
+    for d in ("/tmp", "/var/tmp", "/dev/shm"):
+        s["host"] += [p for p in suspicious(d, 1) if not re.match(r"/tmp/sockgrade\.\w+/\d+$", p)]
+    s["repo"] = suspicious(repo, 20)
+    json.dump(s, open(out, "w"))
+
+def cmd_diff(args):
+    a, b = (json.load(open(x)) for x in args)
+    pa, pb = a["planted"], b["planted"]
+    changed = sorted(k for k in set(pa) | set(pb) if pa.get(k) != pb.get(k))
+    print(("1 unchanged (%d entries)" % len(pa)) if not changed else "0 changed: " + ", ".join(changed[:8]))
+    print("1 unchanged (root, 0644)" if a["canary"] and a["canary"] == b["canary"]
+          else "0 changed: %s -> %s" % (a["canary"], b["canary"]))
+    new = sorted(set(b["host"]) - set(a["host"]))
+    print("1 none" if not new else "0 " + ", ".join(new[:8]))
+    new = sorted(set(b["repo"]) - set(a["repo"]))
+    print("1 none" if not new else "0 " + ", ".join(new[:8]))
+
+# ---- claims on results.json: print "1 detail" when the claim holds, else "0 detail" ----
+
+def load(labdir, name):
+    try:
+        return json.load(open(os.path.join(labdir, name, "results.json")))
+    except (OSError, ValueError):
+        return None
+
+def procs_of(r, program="hello_server"):
+    return [p for pr in r["extra_data"]["probes"] for p in pr["processes"] if p["program"] == program]
+
+def unesc(s):
+    return s.replace("\\n", "\n")
+
+def lines_of(r, prefix, program="hello_server"):
+    return [l for p in procs_of(r, program) for l in unesc(p["stderr"]).split("\n") if l.startswith(prefix)]
+
+def claim(kind, labdir, name, *extra):
+    r = load(labdir, name)
+    if r is None:
+        return 0, "no results.json"
+    x = r["extra_data"]
+    if x.get("harness_error"):
+        return 0, "harness error: " + x["harness_error"]
+    verdicts = [p["verdict"] for p in procs_of(r)]
+    if kind == "graded":
+        return 1, "graded, %g/%g, sandbox %s" % (r["score"], x["max_score"], x["sandbox"])
+    if kind == "full_marks":
+        return int(r["score"] == x["max_score"]), "%g/%g" % (r["score"], x["max_score"])
+    if kind == "time":
+        bound = float(extra[0])
+        return int(r["execution_time"] <= bound), "graded in %.1f s (bound %.1f s)" % (r["execution_time"], bound)
+    if kind == "verdict":
+        n = verdicts.count(extra[0])
+        return int(n > 0), "%s on %d of %d hello_server runs (%s)" % (extra[0], n, len(verdicts), " ".join(verdicts))
+    if kind == "spy_fs":
+        done = lines_of(r, "spy: done:")
+        if not done:
+            return 0, "the spy never finished"
+        bad = [l for p in procs_of(r) for l in unesc(p["stderr"]).split("\n") if re.match(r"(FOUND|READ|WROTE) ", l)]
+        cnt = [re.search(r"found=(\d+) read=(\d+) written=(\d+)", l).groups() for l in done]
+        ok = not bad and all(c == ("0", "0", "0") for c in cnt) and all("shadow=readable" not in l for l in done)
+        return int(ok), ("%d runs: found nothing, read nothing, wrote nothing; /etc/shadow: %s" %
+                         (len(done), done[0].split("shadow=")[1]) if ok else
+                         "; ".join(bad[:4]) + " | " + done[-1][len("spy: done: "):])
+    if kind == "spy_priv":
+        done = lines_of(r, "spy: done:")
+        if not done:
+            return 0, "the spy never finished"
+        bad = []
+        for l in done:
+            m = dict(re.findall(r"(\w+)=(\S+)", l))
+            if (int(m["uid"]) not in BOX_UIDS or int(m["euid"]) not in BOX_UIDS or int(m["caps"], 16)
+                    or m["nnp"] != "1" or m["escapes"] != "0" or m["leaked_fds"] != "0"):
+                bad.append(l[len("spy: done: "):])
+        esc = [l for p in procs_of(r) for l in unesc(p["stderr"]).split("\n") if l.startswith("ESCAPE")]
+        return (int(not bad), "uid %s, no capabilities, no_new_privs, no inherited fd" %
+                re.search(r"uid=(\d+)", done[0]).group(1)) if not bad else (0, bad[0] + (" | " + esc[0] if esc else ""))
+    if kind == "host_port":
+        done = lines_of(r, "host_port: done")
+        conn = [l for l in lines_of(r, "host_port: CONNECTED")]
+        seen = open(extra[0]).read().split("\n") if os.path.exists(extra[0]) else []
+        seen = [l for l in seen if l]
+        if not done:
+            return 0, "host_port never finished"
+        ok = not conn and not seen
+        return int(ok), ("%d runs: no connection to 127.0.0.1, ::1 or the abstract socket; the host "
+                         "listener saw none" % len(done)) if ok else "; ".join((conn + seen)[:3])
+    if kind == "killer":
+        sees = lines_of(r, "killer: sees")
+        k1 = lines_of(r, "killer: kill(1, SIGKILL)")
+        if not sees:
+            return 0, "the killer never reported"
+        n = max(int(re.search(r"sees (\d+)", l).group(1)) for l in sees)
+        ok = n <= 3 and not any("SENT" in l for l in k1)
+        return int(ok), "sees %d process(es) at most (%s); kill(1) %s" % (
+            n, sees[0].split(":", 2)[2].strip()[:80], k1[0].split(": ")[-1] if k1 else "?")
+    if kind == "fork_bomb":
+        got = [int(m) for l in lines_of(r, "fork_bomb:") for m in re.findall(r"(\d+) forks", l)]
+        failed = any("then fork" in l for l in lines_of(r, "fork_bomb:"))
+        if not got:
+            return 0, "the fork bomb never reported"
+        return int(max(got) <= 128 and failed), "at most %d forks succeeded, then fork failed: %s" % (max(got), failed)
+    if kind == "fd_hog":
+        got = [int(m) for l in lines_of(r, "fd_hog:") for m in re.findall(r"opened (\d+)", l)]
+        if not got:
+            return 0, "fd_hog never reported"
+        return int(max(got) <= 256 - 3), "opened at most %d descriptors (limit 256)" % max(got)
+    if kind in ("file_size", "disk_total"):
+        ls = lines_of(r, "huge_file: total")
+        if not ls:
+            return 0, "huge_file never reported"
+        tot = max(int(re.search(r"total (\d+)", l).group(1)) for l in ls)
+        big = max(int(re.search(r"biggest file (\d+)", l).group(1)) for l in ls)
+        if kind == "file_size":
+            return int(big <= 64 << 20), "biggest file %d MiB (RLIMIT_FSIZE 64 MiB)" % (big >> 20)
+        return int(tot <= 64 << 20), "one run put %d MiB on the host's disk in files of at most %d MiB (no total cap)" % (tot >> 20, big >> 20)
+    if kind == "output":
+        cut = [p for p in procs_of(r) if "output limit" in p["description"]]
+        size = os.path.getsize(os.path.join(labdir, name, "results.json"))
+        longest = max(len(p["stdout"]) + len(p["stderr"]) for p in procs_of(r))
+        ok = cut and size < 4 << 20 and verdicts.count("TO") + verdicts.count("stopped") == len(verdicts)
+        return int(bool(ok)), "output cut on %d of %d runs (%s); results.json %d KiB; verdicts %s" % (
+            len(cut), len(verdicts), cut[0]["description"] if cut else "-", size >> 10, " ".join(verdicts))
+    if kind == "symlinks":
+        b = x["build"]
+        srv = [p for p in b["programs"] if p["name"] == "hello_server"][0]
+        notes = b.get("notes") or ""
+        ref = open(os.path.join(T, "repo/reference/hello/hello_server.c")).read().split("\n")[1]
+        shadow = open("/etc/shadow").read().split("\n")[0]
+        leak = []
+        for d, _, files in os.walk(os.path.join(labdir, name)):
+            for f in files:
+                text = open(os.path.join(d, f), errors="replace").read()
+                if ref in text or shadow in text:
+                    leak.append(f)
+        ok = (not srv["ok"] and "not found" in (srv["why"] or "") and not leak and
+              all(("'%s' not copied" % l) in notes for l in ("hello_server.c", "refdir", "shadow")))
+        return int(ok), "links not followed (%s); hello_server: %s; reference or shadow text in reports: %s" % (
+            notes.strip().replace("\n", "; "), srv["why"], leak or "none")
+    if kind == "evil_build":
+        progs = x["build"]["programs"]
+        srv = [p for p in progs if p["name"] == "hello_server"][0]
+        m = re.search(r"evil: done: found=(\d+) read=(\d+) killed=(\d+) forks=(\d+) fork_error=(.*) shadow=(.*)", unesc(srv["log"] or ""))
+        if not m:
+            return 0, "evil.c never reported; build log: " + (srv["log"] or "")[:200]
+        found, nread, killed, forks = (int(v) for v in m.groups()[:4])
+        ok = (all(p["ok"] for p in progs) and r["score"] == x["max_score"] and found == nread == killed == 0
+              and forks <= 128 and m.group(5) != "none" and m.group(6) != "readable")
+        return int(ok), "built normally (%g/%g); at build time found=%d read=%d killed=%d, forks capped at %d (%s), /etc/shadow: %s" % (
+            r["score"], x["max_score"], found, nread, killed, forks, m.group(5), m.group(6))
+    return 0, "unknown claim " + kind
+
+def cmd_claim(args):
+    ok, detail = claim(*args)
+    print(ok, detail)
+
+def cmd_run_checks(args):
+    """leftovers OUT.json: the run's processes and time."""
+    res = json.load(open(args[0]))
+    print(res["elapsed"], res["exit"], len(res["leftovers"]) + len(res["leftovers_uid"]),
+          json.dumps(res["leftovers"] + res["leftovers_uid"])[:400])
+
+def cmd_cgroups(args):
+    """Cgroups and box folders a run left (by its workers' pids)."""
+    res = json.load(open(args[0]))
+    left = []
+    for ctrl in ("memory", "pids"):
+        base = f"/sys/fs/cgroup/{ctrl}/sockgrade"
+        for e in os.listdir(base) if os.path.isdir(base) else []:
+            if e.split("-")[0].isdigit() and int(e.split("-")[0]) in res["workers"]:
+                left.append(f"{ctrl}/sockgrade/{e}")
+    tmp = [os.path.join(T, "tmp", e) for e in os.listdir(os.path.join(T, "tmp"))]
+    print(len(left) + len(tmp), " ".join(left[:6] + tmp[:4]))
+
+def cmd_listen(args):
+    """A host service for host_port: TCP on 127.0.0.1 and ::1, and an abstract
+    unix socket; logs every connection. Prints its port."""
+    log = args[0]
+    s4 = socket.socket(); s4.bind(("127.0.0.1", 0)); s4.listen(16)
+    port = s4.getsockname()[1]
+    socks = [s4]
+    try:
+        s6 = socket.socket(socket.AF_INET6); s6.bind(("::1", port)); s6.listen(16); socks.append(s6)
+    except OSError:
+        pass
+    su = socket.socket(socket.AF_UNIX); su.bind("\0sockgrade-iso-%d" % port); su.listen(16); socks.append(su)
+    print(port, flush=True)
+    import select
+    while True:
+        for s in select.select(socks, [], [])[0]:
+            c, a = s.accept()
+            with open(log, "a") as f:
+                f.write("host listener: connection on %s from %s\n" % (s.getsockname(), a))
+            c.close()
+
+def cmd_bounds(args):
+    """bounds SPEC: per-class time bounds (s) from the spec's limits."""
+    text = open(args[0]).read()
+    def dur(key, default):
+        m = re.search(r"^\s*%s:\s*([\d.]+)(ms|s)?" % key, text, re.M)
+        return default if not m else float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
+    R, W, B = dur("ready_within", 5), dur("within", 2), dur("build_within", 60)
+    probe, build, stop = 1.0, 5.0, 0.5   # allowances: a probe that runs normally, an ordinary compile, stop+teardown
+    # hello.yaml: 4 probes start the server with ready: tcp, 1 starts it without a port
+    # (expect_exit within W), 4 probes run the client; 2 programs to build.
+    serves = 9 * probe + 2 * build + 9 * stop
+    stuck = 4 * R + W + 4 * probe + 2 * build + 9 * stop
+    print("R=%g W=%g B=%g serves=%g stuck=%g nobuild=%g evilbuild=%g" % (
+        R, W, B, serves, stuck, 9 * probe + 2 * build + 9 * stop, B + build + 9 * probe + 9 * stop))
+
+{"run": cmd_run, "state": cmd_state, "diff": cmd_diff, "claim": cmd_claim, "runinfo": cmd_run_checks,
+ "cgroups": cmd_cgroups, "listen": cmd_listen, "bounds": cmd_bounds}[sys.argv[1]](sys.argv[2:])
+PY
+export ISO_T="$T"
+iso() { python3 "$T/iso.py" "$@"; }
+
+# ---- the graded layout: a copy of the repository's parts the box must not see ----
+repo="$T/repo"
+mkdir -p "$repo/specs" "$repo/reference" "$repo/reports/echo/alice" "$repo/reports/uecho/bob" "$T/tmp" "$T/subs" "$T/out"
+chmod 755 "$T/tmp"
+cp "$top/specs/hello.yaml" "$repo/specs/"
+cp -r "$top/reference/hello" "$repo/reference/"
+cp -r "$top/harness" "$repo/harness"
+echo '{"score": 7}' >"$repo/reports/echo/alice/results.json"
+echo '{"score": 9}' >"$repo/reports/uecho/bob/results.json"
+head -c 48 /dev/urandom | base64 >"$canary"
+chown root:root "$canary"
+chmod 0644 "$canary"
+touch -d '2020-01-01' "$canary"
+
+# host service for host_port
+iso listen "$T/out/host-listener.log" >"$T/out/port" 2>/dev/null &
+listener=$!
+for _ in $(seq 50); do [ -s "$T/out/port" ] && break; sleep 0.1; done
+port=$(cat "$T/out/port")
+
+# bounds (seconds) derived from the spec's limits, per class of behaviour
+read -r bline < <(iso bounds "$repo/specs/hello.yaml")
+eval "$(echo "$bline" | tr ' ' '\n' | sed 's/^/B_/')"
+echo "bounds from specs/hello.yaml: ready_within ${B_R}s, within ${B_W}s, build_within ${B_B}s;" \
+	"allowances: 1 s per probe that runs normally, 5 s per ordinary compile, 0.5 s per probe to stop"
+echo "  serving submission:  9 probes x 1 + 2 builds x 5 + 9 x 0.5 = ${B_serves} s"
+echo "  never listens:       4 x ready ${B_R} + 1 x within ${B_W} + 4 client probes x 1 + 2 x 5 + 9 x 0.5 = ${B_stuck} s"
+echo "  evil Makefile:       build_within ${B_B} + 5 + 9 x 1 + 9 x 0.5 = ${B_evilbuild} s"
+echo "  a run: reference (${B_serves}) + sum(bounds) / jobs + max(bound)"
+bound_of() {
+	case "$1" in
+	*-correct | daemon | killer) echo "$B_serves" ;;
+	symlinks) echo "$B_nobuild" ;;
+	evil_makefile) echo "$B_evilbuild" ;;
+	*) echo "$B_stuck" ;; # never ready, or hostile work before listening capped by ready_within
+	esac
+}
+
+# prepare RUN NAME...: a submissions folder with each hostile NAME and a correct copy beside it
+prepare() {
+	local run=$1 n
+	shift
+	mkdir -p "$T/subs/$run"
+	for n in "$@"; do
+		cp -r "$hostile/$n" "$T/subs/$run/$n"
+		cp -r "$top/submissions/hello/correct" "$T/subs/$run/$n-correct"
+		case "$n" in
+		host_port) sed -i "s/^#define HOST_PORT 0 /#define HOST_PORT $port /" "$T/subs/$run/$n/hello_server.c" ;;
+		symlinks)
+			ln -s ../../../reference/hello/hello_server.c "$T/subs/$run/$n/hello_server.c"
+			ln -s ../../../reference "$T/subs/$run/$n/refdir"
+			ln -s /etc/shadow "$T/subs/$run/$n/shadow"
+			;;
+		esac
+	done
+}
+
+# grade RUN WEAKEN [--kill-after S]: one grading run under our subreaper
+grade() {
+	local run=$1 weaken=$2
+	shift 2
+	# the graded layout: the submissions sit where the spy looks for them
+	rm -rf "$repo/submissions"
+	mkdir -p "$repo/submissions"
+	cp -a "$T/subs/$run" "$repo/submissions/hello"
+	iso state "$T/out/$run.before" "$top"
+	rm -rf "$repo/reports/hello/.reference"
+	ISO_REFDONE="$repo/reports/hello/.reference/results.json" TMPDIR="$T/tmp" SANDBOX=root SOCKGRADE_TEST_WEAKEN="$weaken" \
+		iso run "$T/out/$run.json" "$@" -- "$bin" grade --jobs 2 --reports "$repo/reports" \
+		--submissions "$repo/submissions/hello" "$repo/specs/hello.yaml"
+	iso state "$T/out/$run.after" "$top"
+}
+
+# check LABEL CLAIM NAME [ARG]: the claim must hold
+check() {
+	local label=$1 out
+	shift
+	out=$(iso claim "$1" "$repo/reports/hello" "${@:2}" 2>&1)
+	if [ "${out%% *}" = 1 ]; then ok "$label: ${out#* }"; else bad "$label: ${out#* }"; fi
+}
+
+# meta WEAKEN LABEL CLAIM NAME [ARG]: with WEAKEN the claim must fail
+meta() {
+	local weaken=$1 label=$2 out
+	shift 2
+	out=$(iso claim "$1" "$repo/reports/hello" "${@:2}" 2>&1)
+	if [ "${out%% *}" = 0 ]; then
+		ok "meta $weaken: the check '$label' goes red without the $weaken part: ${out#* }"
+	else
+		bad "meta $weaken: the check '$label' still passes without the $weaken part (it cannot see it): ${out#* }"
+	fi
+}
+
+# after RUN NAMES...: the run-wide checks (a) (b) (c) (d)
+after() {
+	local run=$1 elapsed rc nleft left b n bs=""
+	shift
+	read -r elapsed rc nleft left < <(iso runinfo "$T/out/$run.json")
+	for n in "$@"; do bs="$bs $(bound_of "$n")"; done
+	b=$(python3 -c "import sys; b = [float(x) for x in sys.argv[2:]]; print(round(float(sys.argv[1]) + sum(b) / 2 + max(b), 1))" "$B_serves" $bs)
+	if [ "$rc" = 0 ] && python3 -c "import sys; sys.exit(not $elapsed <= $b)"; then
+		ok "$run: grading exited 0 in $(printf %.1f "$elapsed") s (bound $b s)"
+	else
+		bad "$run: grading exited $rc in $(printf %.1f "$elapsed") s (bound $b s); log: $(tail -3 "$T/out/$run.json.log" | tr '\n' ' ')"
+	fi
+	[ "$nleft" = 0 ] && ok "$run: no process of a box left (run tree empty; no box-uid process mentions $T)" ||
+		bad "$run: $nleft process(es) left: $left"
+	{ read -r s1 d1; read -r s2 d2; read -r s3 d3; read -r s4 d4; } < <(iso diff "$T/out/$run.before" "$T/out/$run.after")
+	[ "$s1" = 1 ] && ok "$run: graded layout's reference/ specs/ harness/ and other labs' reports $d1" ||
+		bad "$run: graded layout's reference/ specs/ harness/ or other labs' reports $d1"
+	[ "$s2" = 1 ] && ok "$run: $canary $d2" || bad "$run: $canary $d2"
+	[ "$s3" = 1 ] && ok "$run: no new box-owned or spy file in /tmp, /var/tmp, /dev/shm" ||
+		bad "$run: new box-owned or spy files on the host: $d3"
+	[ "$s4" = 1 ] && ok "$run: no box-owned or spy file in the live repository $top" ||
+		bad "$run: box-owned or spy files in the live repository: $d4"
+	for n in "$@"; do
+		case "$n" in *-correct) check "$run: $n (graded next to ${n%-correct}) has full marks" full_marks "$n" ;; esac
+		check "$run: $n time" time "$n" "$(bound_of "$n")"
+	done
+}
+
+# ---------------------------------------------------------------------------
+# 1. every attack at once, each next to a correct copy (--jobs 2 pairs them)
+attacks="daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file killer memory_hog never_listens spy symlinks"
+names=""
+for a in $attacks; do names="$names $a $a-correct"; done
+prepare main $attacks
+echo "== main run: $attacks (each beside a correct copy), SANDBOX=root, --jobs 2"
+grade main ""
+# shellcheck disable=SC2086
+after main $names
+for a in $attacks; do check "main: $a graded, no harness error" graded "$a"; done
+check "main: endless_loop is stopped by a time limit" verdict endless_loop TO
+check "main: never_listens is stopped by a time limit" verdict never_listens TO
+check "main: memory_hog is stopped by the memory limit" verdict memory_hog ML
+check "main: fork_bomb is held by the pids limit" fork_bomb fork_bomb
+check "main: fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
+check "main: huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
+check "main: huge_file: the box's total writes to the host disk are capped" disk_total huge_file
+check "main: endless_output: output capped, harness unharmed" output endless_output
+check "main: killer sees and reaches only its own box" killer killer
+check "main: spy finds no reference/, reports/, specs/, submissions/ or harness/, reads and writes nothing outside" spy_fs spy
+check "main: spy runs unprivileged (box uid, no capabilities, no_new_privs, no inherited fd)" spy_priv spy
+check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
+check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
+check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
+
+# ---------------------------------------------------------------------------
+# 2. the meta-test: each check fails when the part of the box it relies on is left out
+echo "== weakened runs (SOCKGRADE_TEST_WEAKEN): each matching check must now FAIL"
+prepare netns host_port
+: >"$T/out/host-listener.log"
+grade netns netns
+meta netns "host_port reaches no host service" host_port host_port "$T/out/host-listener.log"
+check "netns: host_port-correct still full marks" full_marks host_port-correct
+
+prepare mount spy
+grade mount mount
+meta mount "spy finds and reads nothing" spy_fs spy
+
+prepare pidns killer daemon
+grade pidns pidns
+meta pidns "killer sees only its own box" killer killer
+read -r _ _ nleft left < <(iso runinfo "$T/out/pidns.json")
+echo "info pidns: with the pid namespace left out, the run left $nleft process(es) behind${left:+: $left}" \
+	"(0: the worker's subreaper sweep still caught the daemon)"
+
+prepare limits memory_hog fork_bomb fd_hog huge_file
+grade limits limits
+meta limits "memory_hog is stopped by the memory limit" verdict memory_hog ML
+meta limits "fork_bomb is held by the pids limit" fork_bomb fork_bomb
+meta limits "fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
+meta limits "huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
+
+prepare uid spy
+grade uid uid
+meta uid "spy runs unprivileged" spy_priv spy
+meta uid "spy finds and reads nothing" spy_fs spy
+{ read -r _; read -r s2 d2; } < <(iso diff "$T/out/uid.before" "$T/out/uid.after")
+[ "$s2" = 0 ] && ok "meta uid: the canary check goes red too (the spy, root in its box, mounted the host's disk and wrote it): $d2" ||
+	echo "info uid: the canary stayed unchanged ($d2)"
+# the uid run may have written the canary and planted folders: restore them for what follows
+head -c 48 /dev/urandom | base64 >"$canary"
+touch -d '2020-01-01' "$canary"
+rm -f "$repo"/reports/*/spy-was-here "$repo"/harness/spy-was-here
+
+# ---------------------------------------------------------------------------
+# 3. the grader killed with SIGKILL mid-run leaves no student process
+prepare killed never_listens daemon
+echo "== SIGKILL of the grader 1 s after a box program runs"
+grade killed "" --kill-after 1
+read -r elapsed rc nleft left < <(iso runinfo "$T/out/killed.json")
+after_s=$(python3 -c "import json; print('%.2f' % json.load(open('$T/out/killed.json'))['checked_after'])")
+killed_after=$(python3 -c "import json; print(json.load(open('$T/out/killed.json'))['killed_after'])")
+if [ "$killed_after" = None ]; then
+	bad "killed: no box program was ever seen running; the grader was not killed"
+elif [ "$nleft" = 0 ]; then
+	ok "killed: grader SIGKILLed at $(printf %.1f "$killed_after") s; no student process left ${after_s} s later"
+else
+	bad "killed: $nleft process(es) left 2 s after SIGKILL of the grader: $left"
+fi
+read -r nres what < <(iso cgroups "$T/out/killed.json")
+[ "$nres" = 0 ] || echo "info killed: the killed grader left $nres cgroup(s)/temp folder(s): $what"
+{ read -r _; read -r s2 d2; read -r s3 d3; } < <(iso diff "$T/out/killed.before" "$T/out/killed.after")
+[ "$s2" = 1 ] && [ "$s3" = 1 ] && ok "killed: canary unchanged, no box-owned file on the host" ||
+	bad "killed: host files changed: $d2 $d3"
+# what the killed run left is ours to clear
+rm -rf "$T/tmp"/sockgrade*
+
+finish
