@@ -53,7 +53,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e coverage deps test-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests coverage deps test-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -108,13 +108,16 @@ check-specs: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
 
 e2e: $(BIN)
 	./harness/tests/e2e.sh $(BIN)
+
+selfcheck-tests: $(BIN)
+	./harness/tests/selfcheck.sh $(BIN)
 
 # Coverage of the harness itself: a separate build folder, never mixed objects.
 coverage: deps test-deps
