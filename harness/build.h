@@ -43,6 +43,9 @@ int build_coverage(struct sandbox *sb, const struct spec *spec, const char *src,
 		   const char *scratch, struct build_result *out, char *err);
 void build_result_release(struct build_result *b);
 
+/* The compiler's version line, when already known (from the reference's build): saves a run. */
+void build_known_compiler(const char *version);
+
 /* Copies a folder tree without following links; what was skipped goes to notes. */
 int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err);
 

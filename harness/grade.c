@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -44,7 +46,48 @@ struct lab {
 	int coverage;			/* run the coverage build too */
 	int force;			/* regrade unchanged submissions */
 	uint64_t base_print;		/* spec, harness and options: part of every fingerprint */
+	int build_slots;		/* builds at once (JOBS); probes may overlap beyond it */
 };
+
+/*
+ * A build slot: one of build_slots lock files, held with flock while a worker
+ * compiles, so that at most JOBS builds run at once however many workers
+ * wait on their programs. The kernel frees a slot when its worker dies.
+ * Returns the descriptor that holds it, or -1 (then the build just runs).
+ */
+static int build_slot_acquire(const struct lab *L)
+{
+	int fd = -1;
+	for (int pass = 0; pass < 2 && fd < 0; pass++) {
+		for (int i = 0; i < L->build_slots; i++) {
+			/* the first pass takes a free slot; the second waits on one */
+			int k = pass ? (int)(getpid() % L->build_slots) : i;
+			char *path = xasprintf("%s/.slot-%d", L->workroot, k);
+			int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			free(path);
+			if (f < 0)
+				continue;
+			int r;
+			do
+				r = flock(f, pass ? LOCK_EX : LOCK_EX | LOCK_NB);
+			while (r < 0 && errno == EINTR);
+			if (r == 0) {
+				fd = f;
+				break;
+			}
+			close(f);
+			if (pass)
+				break;
+		}
+	}
+	return fd;
+}
+
+static void build_slot_release(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
 
 static uint64_t fresh_seed(void)
 {
@@ -89,7 +132,10 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 
 	memset(cov, 0, sizeof *cov);
 	*have = 1;
-	if (build_coverage(sb, spec, src, scratch, &b, err) < 0) {
+	int slot = build_slot_acquire(L);
+	int built = build_coverage(sb, spec, src, scratch, &b, err);
+	build_slot_release(slot);
+	if (built < 0) {
 		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
 		goto out;
 	}
@@ -150,7 +196,10 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	}
 	if (sandbox_open(&sb, herr) < 0)
 		goto write;
-	if (build_submission(sb, spec, src, scratch, &build, herr) < 0)
+	int slot = build_slot_acquire(L);
+	int bs = build_submission(sb, spec, src, scratch, &build, herr);
+	build_slot_release(slot);
+	if (bs < 0)
 		goto write;
 	built = 1;
 
@@ -544,6 +593,8 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 			fprintf(stderr, "%s: the reference's %s does not build: %s\n", L->spec->path,
 				json_get_str(p, "name", "?"), json_get_str(p, "why", "?"));
 	}
+	const struct json *ref_build = json_get(json_get(root, "extra_data"), "build");
+	build_known_compiler(json_get_str(ref_build, "compiler", NULL));
 	json_free(root);
 	if (failed) {
 		fprintf(stderr, "%s: spec refused: the reference (%s) must pass every probe; "
@@ -654,7 +705,9 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 			goto out;
 		}
 	}
-	int errors = run_workers(&L, subs, students, n, o->jobs > 0 ? o->jobs : 1);
+	/* builds are bounded by JOBS; workers, which mostly wait, by four times that */
+	L.build_slots = o->jobs > 0 ? o->jobs : 1;
+	int errors = run_workers(&L, subs, students, n, L.build_slots * 4 > 64 ? 64 : L.build_slots * 4);
 
 	rc = EXIT_GRADED;
 	for (size_t i = 0; i < n; i++)

@@ -122,7 +122,8 @@ static int parse_addr(const char *hex, int family, char *out, size_t outlen)
 }
 
 static int scan_table(pid_t pid, const char *table, int family, const char *state,
-		      const struct inode_set *set, struct endpoint *eps, int n, int max)
+		      const struct inode_set *set, struct endpoint *eps, unsigned long *seen, int n,
+		      int max)
 {
 	char path[64];
 	struct strbuf sb = STRBUF_INIT;
@@ -142,6 +143,13 @@ static int scan_table(pid_t pid, const char *table, int family, const char *stat
 			continue;
 		if (strcmp(st, state) || !has_inode(set, ino))
 			continue;
+		/* the table is read in pieces while it changes: a line can come twice */
+		int dup = 0;
+		for (int i = 0; i < n; i++)
+			dup |= seen[i] == ino;
+		if (dup)
+			continue;
+		seen[n] = ino;
 		char *colon = strchr(local, ':');
 		if (!colon)
 			continue;
@@ -163,16 +171,19 @@ int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max)
 	struct inode_set *set = xcalloc(1, sizeof *set);
 	int np = collect_pids(pid, pids, MAX_PIDS);
 	int udp = !strcmp(proto, "udp");
+	unsigned long *seen = xcalloc((size_t)max + 1, sizeof *seen);
 	int n = 0;
 
 	for (int i = 0; i < np; i++)
 		add_socket_inodes(pids[i], set);
 	if (set->n) {
 		/* TCP_LISTEN is 0A; an unconnected bound UDP socket is TCP_CLOSE, 07 */
-		n = scan_table(pid, udp ? "udp" : "tcp", AF_INET, udp ? "07" : "0A", set, eps, n, max);
-		n = scan_table(pid, udp ? "udp6" : "tcp6", AF_INET6, udp ? "07" : "0A", set, eps, n,
+		n = scan_table(pid, udp ? "udp" : "tcp", AF_INET, udp ? "07" : "0A", set, eps, seen, n,
 			       max);
+		n = scan_table(pid, udp ? "udp6" : "tcp6", AF_INET6, udp ? "07" : "0A", set, eps, seen,
+			       n, max);
 	}
+	free(seen);
 	free(set);
 	return n;
 }

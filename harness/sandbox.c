@@ -455,7 +455,8 @@ static void apply_limits(const struct sandbox_limits *l, int nproc, int memory_c
 	if (l) {
 		struct rlimit cpu = { (rlim_t)((l->cpu_ms + 999) / 1000),
 				      (rlim_t)((l->cpu_ms + 999) / 1000 + 1) };
-		setrlimit(RLIMIT_CPU, &cpu);
+		if (l->cpu_ms > 0)
+			setrlimit(RLIMIT_CPU, &cpu);
 		/* a memory cgroup leaves the address space free (sanitizer builds need it) */
 		if (l->memory_mb > 0 && !memory_cgroup)
 			set_limit(RLIMIT_AS, (rlim_t)l->memory_mb << 20);
@@ -1232,7 +1233,8 @@ int sbproc_wait(struct sbproc *p, int64_t deadline)
 			return 0;
 		if (r > 0)
 			sbproc_events(p, fds, n);
-		else if (r == 0)
+		/* a writer that keeps its pipe full must not keep us past the deadline */
+		if (r == 0 || !ms_left(deadline))
 			return p->pidfd < 0;
 	}
 	return 1;
@@ -1244,9 +1246,10 @@ static void signal_all(struct sbproc *p, int sig)
 	if (p->boxed) {
 		if (p->pidfd >= 0)
 			kill(p->pid, sig);
-	} else {
+	} else if (p->pidfd >= 0) {
 		kill(-p->pid, sig);
 	}
+	/* once the leader is reaped its number may name another group: the sweep finds the rest */
 }
 
 void sbproc_signal(struct sbproc *p, int sig)
@@ -1255,11 +1258,37 @@ void sbproc_signal(struct sbproc *p, int sig)
 		signal_all(p, sig);
 }
 
+/* 1 when pid has begun to exit on its own (PF_EXITING) or has ended: its status is set. */
+static int already_exiting(pid_t pid)
+{
+	char path[64];
+	struct strbuf st = STRBUF_INIT;
+	unsigned long flags = 0;
+	char state = 0;
+	int r = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_file(path, &st) == 0 && st.buf) {
+		char *rp = strrchr(st.buf, ')');
+		/* state ppid pgrp session tty_nr tpgid flags */
+		if (rp && sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2)
+			r = state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+	}
+	sb_release(&st);
+	return r;
+}
+
 void sbproc_stop(struct sbproc *p)
 {
 	if (p->pidfd < 0) {
 		/* the leader is gone; its group may not be */
 		signal_all(p, SIGKILL);
+		return;
+	}
+	/* already ending by itself: keep its own status rather than "stopped by the harness" */
+	if (already_exiting(sbproc_pid(p)) && sbproc_wait(p, now_ms() + GRACE_MS)) {
+		signal_all(p, SIGKILL);
+		sandbox_sweep(p->sb);
 		return;
 	}
 	p->stopping = 1;

@@ -37,7 +37,7 @@ const char *verdict_code(enum verdict_status s);
 void verdict_describe(const struct verdict *v, struct strbuf *sb);
 
 struct sandbox_limits {
-	int64_t cpu_ms;		/* CPU time */
+	int64_t cpu_ms;		/* CPU time; 0: none */
 	long memory_mb;		/* address space */
 	int nofile;		/* open files */
 	long fsize_mb;		/* largest file it may write */

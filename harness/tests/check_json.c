@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "suites.h"
 #include "util.h"
 
 /* Writes one string value compactly and returns the text (caller frees). */

@@ -24,6 +24,8 @@
 #define HIDDEN_NAME "listens on every IPv4 address"
 /* A student folder name full of markup, a comma and quotes; made at test time. */
 #define NASTY "<script>x=1, \"q\""
+/* Another: quotes that end an attribute, then a tag. */
+#define QUOTES "\"'><b>x"
 
 /* Copies the tree src to dst (plain files and folders). */
 static void copy_tree_or_fail(const char *src, const char *dst)
@@ -111,6 +113,35 @@ static void clone_student(const char *lab, const char *from, const char *to)
 	ck_assert_msg(strstr((hay), (needle)) != NULL, "missing: %s", (needle))
 #define ck_lacks(hay, needle) \
 	ck_assert_msg(strstr((hay), (needle)) == NULL, "unexpected: %s", (needle))
+
+/* Writes doc as <lab>/<name>/results.json. */
+static void put_results(const char *lab, const char *name, const char *doc)
+{
+	char err[ERRLEN];
+	char *dir = xasprintf("%s/%s", lab, name);
+	char *path = xasprintf("%s/results.json", dir);
+
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	ck_assert_msg(write_file_atomic(path, doc, strlen(doc), err) == 0, "%s", err);
+	free(path);
+	free(dir);
+}
+
+/* 1 if path passes xmllint against the JUnit schema; skips (returns 1) without xmllint. */
+static int junit_valid(const char *path)
+{
+	if (access("/usr/bin/xmllint", X_OK) < 0) {
+		fprintf(stderr, "check_report: no /usr/bin/xmllint (libxml2-utils): "
+			"junit.xml not checked against " JUNIT_XSD "\n");
+		return 1;
+	}
+	/* quiet when it validates, xmllint's complaints when not */
+	char *cmd = xasprintf("out=$(/usr/bin/xmllint --noout --schema '%s' '%s' 2>&1) || "
+			      "{ printf '%%s\\n' \"$out\" >&2; exit 1; }", JUNIT_XSD, path);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0;
+}
 
 START_TEST(test_student_pages)
 {
@@ -245,7 +276,29 @@ START_TEST(test_markup_in_names)
 		    "&lt;script&gt;x=1, &quot;q&quot;</a>");
 	/* the why of a hidden failure, with markup, sits escaped in a title */
 	ck_contains(cls, "title=\"nothing listens on 10.0.0.1 port 40123 &lt;/script&gt;\"");
+	free(cls);
 
+	/* a name that closes an attribute and opens a tag: in a link, a cell and junit.xml */
+	clone_student(lab, "alice", QUOTES);
+	ck_assert_msg(report_student(lab, QUOTES, err) == 0, "%s", err);
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *qdir = xasprintf("%s/%s", lab, QUOTES);
+	char *qinst = slurp(qdir, "index.html");
+	cls = slurp(lab, "index.html");
+	char *junit = slurp(lab, "junit.xml");
+	char *junit_path = xasprintf("%s/junit.xml", lab);
+	ck_contains(cls, "<a href=\"%22%27%3E%3Cb%3Ex/index.html\">&quot;&#39;&gt;&lt;b&gt;x</a>");
+	ck_contains(qinst, "<title>" LAB_TITLE " — &quot;&#39;&gt;&lt;b&gt;x</title>");
+	ck_lacks(cls, "<b>");
+	ck_lacks(qinst, "<b>");
+	ck_contains(junit, "<testsuite name=\"&quot;&apos;&gt;&lt;b&gt;x\"");
+	ck_contains(junit, "classname=\"hello.&quot;&apos;&gt;&lt;b&gt;x\"");
+	ck_assert_msg(junit_valid(junit_path), "%s does not match %s", junit_path, JUNIT_XSD);
+
+	free(junit_path);
+	free(junit);
+	free(qinst);
+	free(qdir);
 	free(inst);
 	free(stud);
 	free(cls);
@@ -409,35 +462,6 @@ START_TEST(test_errors)
 	drop_reports(tmp);
 }
 END_TEST
-
-/* Writes doc as <lab>/<name>/results.json. */
-static void put_results(const char *lab, const char *name, const char *doc)
-{
-	char err[ERRLEN];
-	char *dir = xasprintf("%s/%s", lab, name);
-	char *path = xasprintf("%s/results.json", dir);
-
-	ck_assert_int_eq(mkdir(dir, 0755), 0);
-	ck_assert_msg(write_file_atomic(path, doc, strlen(doc), err) == 0, "%s", err);
-	free(path);
-	free(dir);
-}
-
-/* 1 if path passes xmllint against the JUnit schema; skips (returns 1) without xmllint. */
-static int junit_valid(const char *path)
-{
-	if (access("/usr/bin/xmllint", X_OK) < 0) {
-		fprintf(stderr, "check_report: no /usr/bin/xmllint (libxml2-utils): "
-			"junit.xml not checked against " JUNIT_XSD "\n");
-		return 1;
-	}
-	/* quiet when it validates, xmllint's complaints when not */
-	char *cmd = xasprintf("out=$(/usr/bin/xmllint --noout --schema '%s' '%s' 2>&1) || "
-			      "{ printf '%%s\\n' \"$out\" >&2; exit 1; }", JUNIT_XSD, path);
-	int rc = system(cmd);
-	free(cmd);
-	return rc == 0;
-}
 
 START_TEST(test_junit)
 {
