@@ -720,6 +720,20 @@ static int step_start(struct probe_run *r, const struct step *s)
 
 	struct sandbox_limits lim;
 	sandbox_default_limits(&lim);
+	/* the spec's limits, then the program's own, over the defaults */
+	const struct spec_limits *ls[2] = { &spec->limits, &prog->limits };
+	for (int i = 0; i < 2; i++) {
+		if (ls[i]->cpu_ms >= 0)
+			lim.cpu_ms = ls[i]->cpu_ms;
+		if (ls[i]->memory_mb >= 0)
+			lim.memory_mb = ls[i]->memory_mb;
+		if (ls[i]->nofile >= 0)
+			lim.nofile = (int)ls[i]->nofile;
+		if (ls[i]->fsize_mb >= 0)
+			lim.fsize_mb = ls[i]->fsize_mb;
+		if (ls[i]->output_kb >= 0)
+			lim.output_cap = (size_t)ls[i]->output_kb * 1024;
+	}
 	const struct step_arg *in = step_opt(s, "stdin");
 	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
 			    .stdout_pty = prog->stdout_pty, .lim = &lim };

@@ -221,13 +221,52 @@ static int each_pair(struct loader *ld, const yaml_node_t *map, const char *what
 
 /* ---- defaults ---- */
 
+static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, int64_t *out);
+
+static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
+		    const yaml_node_t *v)
+{
+	static const char *const known[] = { "cpu", "memory", "files", "file_size", "output" };
+	struct spec_limits *l = ctx;
+	long n;
+
+	if (!strcmp(k, "cpu"))
+		return get_duration(ld, v, "cpu", &l->cpu_ms);
+	if (!strcmp(k, "memory") || !strcmp(k, "file_size") || !strcmp(k, "output")) {
+		int64_t bytes;
+		if (load_size(ld, v, k, &bytes) < 0)
+			return -1;
+		if (!strcmp(k, "output"))
+			l->output_kb = bytes / 1024 ? bytes / 1024 : 1;
+		else if (!strcmp(k, "memory"))
+			l->memory_mb = bytes >> 20 ? bytes >> 20 : 1;
+		else
+			l->fsize_mb = bytes >> 20 ? bytes >> 20 : 1;
+		return 0;
+	}
+	if (!strcmp(k, "files")) {
+		if (get_int(ld, v, "files", 8, 65536, &n) < 0)
+			return -1;
+		l->nofile = n;
+		return 0;
+	}
+	return unknown_key(ld, key, "limit", known, sizeof known / sizeof *known);
+}
+
+static void limits_unset(struct spec_limits *l)
+{
+	l->cpu_ms = l->memory_mb = l->nofile = l->fsize_mb = l->output_kb = -1;
+}
+
 static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
 	static const char *const known[] = { "within", "ready_within", "build_within", "cc", "cflags",
-					     "ldflags" };
+					     "ldflags", "limits" };
 	struct spec *s = ctx;
 
+	if (!strcmp(k, "limits"))
+		return each_pair(ld, v, "limits", &s->limits, on_limit);
 	if (!strcmp(k, "within"))
 		return get_duration(ld, v, "within", &s->within_ms);
 	if (!strcmp(k, "ready_within"))
@@ -248,9 +287,11 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "argv", "ready", "cflags", "stdout" };
+	static const char *const known[] = { "sources", "argv", "ready", "cflags", "stdout", "limits" };
 	struct program *p = ctx;
 
+	if (!strcmp(k, "limits"))
+		return each_pair(ld, v, "limits", &p->limits, on_limit);
 	if (!strcmp(k, "sources")) {
 		if (get_list(ld, v, "sources", &p->sources, &p->nsources) < 0)
 			return -1;
@@ -296,6 +337,7 @@ static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 			    k);
 	struct program *p = &s->programs[s->nprograms++];
 	p->name = xstrdup(k);
+	limits_unset(&p->limits);
 	if (each_pair(ld, v, "a program", p, on_program_key) < 0)
 		return -1;
 	if (!p->nsources)
@@ -360,6 +402,25 @@ static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct str
 		}
 	}
 	return 1;
+}
+
+/* A byte count: 2000, 4KiB, 1MiB. */
+static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, int64_t *out)
+{
+	if (want_scalar(ld, v, what) < 0)
+		return -1;
+	const char *t = (const char *)v->data.scalar.value;
+	char *end;
+	errno = 0;
+	double num = strtod(t, &end);
+	double mult = !*end || !strcmp(end, "B") ? 1 :
+		      !strcmp(end, "KiB") || !strcmp(end, "K") ? 1024 :
+		      !strcmp(end, "MiB") || !strcmp(end, "M") ? 1048576 :
+		      !strcmp(end, "GiB") || !strcmp(end, "G") ? 1073741824.0 : -1;
+	if (end == t || errno || num < 0 || mult < 0 || num * mult > 64.0 * 1073741824.0)
+		return fail(ld, v, "%s: '%s' is not a size (write 2000, 4KiB or 1MiB)", what, t);
+	*out = (int64_t)(num * mult);
+	return 0;
 }
 
 static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, enum opt_type type,
@@ -436,19 +497,8 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 		a->num = b;
 		return 0;
 	}
-	case OPT_SIZE: {
-		char *end;
-		errno = 0;
-		double num = strtod(a->text, &end);
-		double mult = !*end || !strcmp(end, "B") ? 1 :
-			      !strcmp(end, "KiB") || !strcmp(end, "K") ? 1024 :
-			      !strcmp(end, "MiB") || !strcmp(end, "M") ? 1048576 : -1;
-		if (end == a->text || errno || num < 0 || mult < 0 || num * mult > 1024.0 * 1048576)
-			return fail(ld, v, "%s: '%s' is not a size (write 2000, 4KiB or 1MiB)",
-				    what, a->text);
-		a->num = (int64_t)(num * mult);
-		return 0;
-	}
+	case OPT_SIZE:
+		return load_size(ld, v, what, &a->num);
 	case OPT_EXIT:
 		if (!strcmp(a->text, "nonzero")) {
 			a->num = -1;
@@ -699,6 +749,7 @@ int spec_load_string(const char *name, const char *text, size_t len, struct spec
 	ld.spec->within_ms = 2000;
 	ld.spec->ready_within_ms = 5000;
 	ld.spec->build_within_ms = 60000;
+	limits_unset(&ld.spec->limits);
 
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, ERRLEN, "%s: internal error: cannot start the YAML parser", name);
@@ -914,6 +965,23 @@ static void yaml_arg(struct strbuf *out, const struct step_arg *a)
 	}
 }
 
+static void write_limits(struct strbuf *out, const char *indent, const struct spec_limits *l)
+{
+	if (l->cpu_ms < 0 && l->memory_mb < 0 && l->nofile < 0 && l->fsize_mb < 0 && l->output_kb < 0)
+		return;
+	sb_addf(out, "%slimits:\n", indent);
+	if (l->cpu_ms >= 0)
+		sb_addf(out, "%s  cpu: %lldms\n", indent, (long long)l->cpu_ms);
+	if (l->memory_mb >= 0)
+		sb_addf(out, "%s  memory: %lldMiB\n", indent, (long long)l->memory_mb);
+	if (l->nofile >= 0)
+		sb_addf(out, "%s  files: %lld\n", indent, (long long)l->nofile);
+	if (l->fsize_mb >= 0)
+		sb_addf(out, "%s  file_size: %lldMiB\n", indent, (long long)l->fsize_mb);
+	if (l->output_kb >= 0)
+		sb_addf(out, "%s  output: %lldKiB\n", indent, (long long)l->output_kb);
+}
+
 void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 {
 	sb_adds(out, "# Written by sockgrade; the format is described in specs/FORMAT.md.\n");
@@ -931,6 +999,7 @@ void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 		yaml_quoted(out, strs[i][1], strlen(strs[i][1]));
 		sb_addc(out, '\n');
 	}
+	write_limits(out, "  ", &spec->limits);
 	sb_adds(out, "programs:\n");
 	for (size_t i = 0; i < spec->nprograms; i++) {
 		const struct program *p = &spec->programs[i];
@@ -946,6 +1015,7 @@ void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 			yaml_quoted(out, p->cflags, strlen(p->cflags));
 			sb_addc(out, '\n');
 		}
+		write_limits(out, "    ", &p->limits);
 	}
 	sb_adds(out, "probes:\n");
 	for (size_t i = 0; i < spec->nprobes; i++) {

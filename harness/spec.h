@@ -69,6 +69,15 @@ struct step {
 /* The option key of step, or NULL when the spec did not give it. */
 const struct step_arg *step_opt(const struct step *step, const char *key);
 
+/* Limits of a started program; -1: not given here (the default, or the spec's, applies). */
+struct spec_limits {
+	int64_t cpu_ms;		/* cpu: CPU time */
+	int64_t memory_mb;	/* memory: MiB */
+	int64_t nofile;		/* files: open descriptors */
+	int64_t fsize_mb;	/* file_size: MiB, the largest file it may write */
+	int64_t output_kb;	/* output: KiB of stdout and of stderr kept */
+};
+
 struct program {
 	char *name;		/* the binary's name, and the make target */
 	char **sources;		/* source files compiled when there is no Makefile */
@@ -78,6 +87,7 @@ struct program {
 	char *ready;		/* "tcp", "udp" or "none": when a started program is ready */
 	int stdout_pty;		/* 1: stdout is a pseudo-terminal (stdio line-buffers), else a pipe */
 	char *cflags;		/* overrides the spec's cflags when set */
+	struct spec_limits limits; /* overrides the spec's limits where set */
 };
 
 struct probe {
@@ -102,6 +112,7 @@ struct spec {
 	char *cc;
 	char *cflags;
 	char *ldflags;
+	struct spec_limits limits;	/* defaults.limits */
 	struct program *programs;
 	size_t nprograms;
 	struct probe *probes;

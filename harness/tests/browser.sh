@@ -38,6 +38,7 @@ fi
 reports=$(cd "$reports" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sockgrade-browser.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' HUP INT PIPE TERM
 
 if [ ! -x "$chromium" ]; then
 	if [ "$(id -u)" != 0 ]; then
@@ -50,6 +51,10 @@ if [ ! -x "$chromium" ]; then
 		>"$tmp/apt.log" 2>&1; then
 		echo "browser: cannot install the package 'chromium':"
 		tail -n 5 "$tmp/apt.log"
+		exit 2
+	fi
+	if [ ! -x "$chromium" ]; then
+		echo "browser: the package 'chromium' is installed but $chromium is not there"
 		exit 2
 	fi
 fi
@@ -234,6 +239,8 @@ if [ -n "$sockgrade" ]; then
 		bad "grading the sample as '$nasty' failed:"
 		sed 's/^/    /' "$tmp/nasty.log"
 	fi
+else
+	echo "note: no SOCKGRADE given, so the folder name $nasty is not tried"
 fi
 
 # Links of every page, and the files others parse; no browser needed.

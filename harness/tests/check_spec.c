@@ -151,6 +151,26 @@ START_TEST(writes_back_what_it_read)
 }
 END_TEST
 
+START_TEST(limits)
+{
+	struct spec *s = load_ok("lab: t\ndefaults:\n  limits: {cpu: 5s, memory: 256MiB, output: 64KiB}\n"
+				 "programs:\n  srv:\n    sources: [srv.c]\n    limits: {files: 32, memory: 1GiB}\n"
+				 "probes:\n  - name: p\n    steps: [{connect: }]\n");
+	ck_assert_int_eq(s->limits.cpu_ms, 5000);
+	ck_assert_int_eq(s->limits.memory_mb, 256);
+	ck_assert_int_eq(s->limits.output_kb, 64);
+	ck_assert_int_eq(s->limits.nofile, -1);
+	ck_assert_int_eq(s->programs[0].limits.nofile, 32);
+	ck_assert_int_eq(s->programs[0].limits.memory_mb, 1024);
+	ck_assert_int_eq(s->programs[0].limits.cpu_ms, -1);
+	spec_free(s);
+	load_bad("lab: t\ndefaults:\n  limits: {cpus: 5s}\n",
+		 "t.yaml:3:13: unknown limit 'cpus' (did you mean 'cpu'?)");
+	load_bad("lab: t\ndefaults:\n  limits: {memory: lots}\n",
+		 "t.yaml:3:21: memory: 'lots' is not a size (write 2000, 4KiB or 1MiB)");
+}
+END_TEST
+
 START_TEST(unknown_step_suggests)
 {
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - sned: hi\n",
@@ -239,6 +259,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, steps_and_options);
 	tcase_add_test(tc, hex_escapes_are_bytes);
 	tcase_add_test(tc, writes_back_what_it_read);
+	tcase_add_test(tc, limits);
 	tcase_add_test(tc, unknown_step_suggests);
 	tcase_add_test(tc, unknown_option_suggests);
 	tcase_add_test(tc, unknown_top_key_suggests);
