@@ -165,9 +165,9 @@ START_TEST(limits)
 	ck_assert_int_eq(s->programs[0].limits.cpu_ms, -1);
 	spec_free(s);
 	load_bad("lab: t\ndefaults:\n  limits: {cpus: 5s}\n",
-		 "t.yaml:3:13: unknown limit 'cpus' (did you mean 'cpu'?)");
+		 "t.yaml:3:12: unknown limit 'cpus' (did you mean 'cpu'?)");
 	load_bad("lab: t\ndefaults:\n  limits: {memory: lots}\n",
-		 "t.yaml:3:21: memory: 'lots' is not a size (write 2000, 4KiB or 1MiB)");
+		 "t.yaml:3:20: memory: 'lots' is not a size (write 2000, 4KiB or 1MiB)");
 }
 END_TEST
 
