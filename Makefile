@@ -18,6 +18,7 @@ SEED ?=
 TIME_SCALE ?=
 WERROR ?= 0
 COVERAGE ?= 1
+BROWSER ?= 1
 SANDBOX ?=
 
 CC ?= cc
@@ -53,7 +54,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests coverage deps test-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests browser coverage deps test-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -114,7 +115,7 @@ unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
 
 e2e: $(BIN)
-	./harness/tests/e2e.sh $(BIN)
+	BROWSER=$(BROWSER) ./harness/tests/e2e.sh $(BIN)
 
 selfcheck-tests: $(BIN)
 	./harness/tests/selfcheck.sh $(BIN)
@@ -125,7 +126,7 @@ coverage: deps test-deps
 	$(MAKE) --no-print-directory BUILD=$(BUILD)-cov VARIANT_CFLAGS="--coverage -O0" \
 		VARIANT_LDFLAGS="--coverage" $(BUILD)-cov/sockgrade $(BUILD)-cov/check_sockgrade
 	-CK_DEFAULT_TIMEOUT=60 $(BUILD)-cov/check_sockgrade
-	-./harness/tests/e2e.sh $(BUILD)-cov/sockgrade
+	-BROWSER=0 ./harness/tests/e2e.sh $(BUILD)-cov/sockgrade
 	@mkdir -p reports/coverage
 	lcov --quiet --capture --directory $(BUILD)-cov --rc lcov_branch_coverage=1 \
 		--output-file $(BUILD)-cov/coverage.info
@@ -140,6 +141,11 @@ BENCH_SIZE ?= 200
 BENCH_LABS ?= hello echo
 bench: all
 	./harness/bench.sh $(BIN) $(JOBS) $(BENCH_SIZE) $(BENCH_LABS)
+
+# The reports of make grade as others read them; screenshots in $(REPORTS)/screenshots/.
+browser: $(BIN)
+	python3 harness/tests/validate_results.py $(REPORTS)
+	./harness/tests/browser.sh $(REPORTS) $(BIN)
 
 student-kit: all
 	@test -n "$(LAB)" || { echo "sockgrade: say which lab: make student-kit LAB=<lab>"; exit 2; }

@@ -1436,11 +1436,17 @@ out:
 
 struct wait_out {
 	struct proc *pr;
+	int err;		/* 1: stderr, 0: stdout */
 	enum match_mode mode;
 	const struct strbuf *want;
 };
 
-static int stdout_matches(struct probe_run *r, void *arg)
+static const struct capture *output_of(const struct proc *pr, int err)
+{
+	return err ? sbproc_stderr(pr->p) : sbproc_stdout(pr->p);
+}
+
+static int output_matches(struct probe_run *r, void *arg)
 {
 	struct wait_out *w = arg;
 	struct strbuf out = STRBUF_INIT;
@@ -1448,7 +1454,7 @@ static int stdout_matches(struct probe_run *r, void *arg)
 	long diff;
 	char err[ERRLEN];
 	(void)r;
-	capture_text(sbproc_stdout(w->pr->p), &out);
+	capture_text(output_of(w->pr, w->err), &out);
 	int ended = sbproc_ended(w->pr->p);
 	enum match_verdict m = match_bytes(w->mode, TOL_NONE, w->want->buf ? w->want->buf : "",
 					   w->want->len, out.buf ? out.buf : "", out.len, ended, &used,
@@ -1457,26 +1463,28 @@ static int stdout_matches(struct probe_run *r, void *arg)
 	return m == MATCH_YES || m == MATCH_YES_MORE || ended;
 }
 
-static int step_expect_stdout(struct probe_run *r, const struct step *s)
+/* expect_stdout and expect_stderr: waits until the stream holds the text, the program ends, or the deadline. */
+static int expect_output(struct probe_run *r, const struct step *s, int errstream)
 {
 	struct proc *pr = proc_get(r, s);
 	struct strbuf want = STRBUF_INIT, out = STRBUF_INIT;
 	int record, rc = -1;
+	const char *what = errstream ? "stderr" : "stdout";
 
 	if (!pr || expectation(r, s, &want, &record) < 0)
 		goto out;
 	int mode = match_mode_parse(opt_text(s, "match", "contains"));
-	struct wait_out w = { pr, (enum match_mode)mode, &want };
+	struct wait_out w = { pr, errstream, (enum match_mode)mode, &want };
 	int64_t deadline = within(r, s);
 	if (record) {
 		pump(r, deadline, proc_ended, pr);
-		capture_text(sbproc_stdout(pr->p), &out);
+		capture_text(output_of(pr, errstream), &out);
 		ref_add(r->env->ref, r->probe->name, r->step, out.buf ? out.buf : "", out.len);
 		rc = 0;
 		goto out;
 	}
-	int in_time = pump(r, deadline, stdout_matches, &w);
-	capture_text(sbproc_stdout(pr->p), &out);
+	int in_time = pump(r, deadline, output_matches, &w);
+	capture_text(output_of(pr, errstream), &out);
 	size_t used;
 	long diff;
 	char err[ERRLEN] = "";
@@ -1491,12 +1499,12 @@ static int step_expect_stdout(struct probe_run *r, const struct step *s)
 	if (*err)
 		fail(r, "spec error: %s", err);
 	else if (!in_time)
-		fail(r, "%s did not print the expected text within %.1fs", pr->program,
+		fail(r, "%s did not print the expected text on %s within %.1fs", pr->program, what,
 		     within_s(r, s));
 	else {
 		struct strbuf d = STRBUF_INIT;
 		describe_end(pr->p, &d);
-		fail(r, "%s %s without printing the expected text", pr->program, d.buf);
+		fail(r, "%s %s without printing the expected text on %s", pr->program, d.buf, what);
 		sb_release(&d);
 	}
 out:
@@ -1505,6 +1513,15 @@ out:
 	return rc;
 }
 
+static int step_expect_stdout(struct probe_run *r, const struct step *s)
+{
+	return expect_output(r, s, 0);
+}
+
+static int step_expect_stderr(struct probe_run *r, const struct step *s)
+{
+	return expect_output(r, s, 1);
+}
 
 /* ---- steps: streams ---- */
 
@@ -1935,6 +1952,7 @@ static const struct step_def step_table[] = {
 	{ "pause", OPT_DURATION, 1, o_none, step_pause, NULL },
 	{ "expect_exit", OPT_EXIT, 1, o_exit, step_expect_exit, NULL },
 	{ "expect_stdout", OPT_TEXT, 0, o_stdout, step_expect_stdout, NULL },
+	{ "expect_stderr", OPT_TEXT, 0, o_stdout, step_expect_stderr, NULL },
 	{ "udp_send", OPT_TEXT, 1, o_udp_send, step_udp_send, NULL },
 	{ "udp_expect", OPT_TEXT, 0, o_udp_expect, step_udp_expect, NULL },
 	{ "udp_expect_none", OPT_DURATION, 1, o_socket, step_udp_expect_none, NULL },

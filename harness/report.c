@@ -1384,7 +1384,7 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 	sb_adds(&t, " — class results");
 	page_begin(sb, t.buf);
 	sb_adds(sb, "<nav><a href=\"../index.html\">all labs</a> · "
-		"<a href=\"grades.csv\">grades.csv</a></nav>\n");
+		"<a href=\"grades.csv\">grades.csv</a> · <a href=\"junit.xml\">junit.xml</a></nav>\n");
 	sb_addf(sb, "<h1>%s</h1>\n", t.buf);
 	add_reference_line(sb, lab);
 

@@ -714,7 +714,7 @@ START_TEST(client_prints_something_else)
 	fx_prog(&f, "client", "none", "\"{host}\", \"{port}\"", code);
 	fx_load(&f, CLIENT_PROBE("prints", "0"));
 	fx_run(&f, "prints", &res);
-	ck_failed(res, 5, "client exited with status 0 without printing the expected text");
+	ck_failed(res, 5, "client exited with status 0 without printing the expected text on stdout");
 	ck_bytes_eq(res.expected, res.expected_len, "Hello world!");
 	ck_bytes_eq(res.observed, res.observed_len, "something else");
 	ck_assert_int_eq(res.diff_at, -1);	/* contains: no byte position */
@@ -836,7 +836,7 @@ START_TEST(send_in_pieces)
 	probe_result_release(&res);
 
 	fx_run(&f, "one piece", &res);
-	ck_failed(res, 4, "reader exited with status 0 without printing the expected text");
+	ck_failed(res, 4, "reader exited with status 0 without printing the expected text on stdout");
 	ck_bytes_eq(res.observed, res.observed_len, "9\nend\n");
 	ck_assert_int_eq(res.diff_at, 0);
 	probe_result_release(&res);
@@ -879,7 +879,7 @@ START_TEST(abort_resets_the_connection)
 	probe_result_release(&res);
 
 	fx_run(&f, "closes", &res);
-	ck_failed(res, 4, "peer exited with status 0 without printing the expected text");
+	ck_failed(res, 4, "peer exited with status 0 without printing the expected text on stdout");
 	ck_bytes_eq(res.observed, res.observed_len, "accepted\neof\n");
 	probe_result_release(&res);
 	fx_end(&f);
@@ -1486,6 +1486,32 @@ START_TEST(expect_exit_any)
 }
 END_TEST
 
+START_TEST(expect_stderr_reads_the_other_stream)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "usage", "none", "",
+		"sys.stdout.write('on stdout\\n')\n"
+		"sys.stderr.write('usage: usage <port>\\n')\n"
+		"sys.exit(1)\n");
+	fx_load(&f, "  - name: usage on stderr\n"
+		    "    steps: [{start: usage}, {expect_stderr: \"usage:\"}, {expect_exit: 1}]\n"
+		    "  - name: not on stderr\n"
+		    "    steps: [{start: usage}, {expect_stderr: \"on stdout\"}]\n");
+	fx_run(&f, "usage on stderr", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "not on stderr", &res);
+	ck_failed(res, 1, "usage exited with status 1; its stderr ends with \"usage: usage <port>\\n\" "
+			  "without printing the expected text on stderr");
+	ck_bytes_eq(res.observed, res.observed_len, "usage: usage <port>\n");
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 START_TEST(stdin_of_a_program)
 {
 	struct fx f;
@@ -1692,6 +1718,7 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, signal_and_alive);
 	tcase_add_test(tc, expect_exit_any);
 	tcase_add_test(tc, stdin_of_a_program);
+	tcase_add_test(tc, expect_stderr_reads_the_other_stream);
 	tcase_add_test(tc, zombies_and_descriptor_leaks);
 	suite_add_tcase(s, tc);
 

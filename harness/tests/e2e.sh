@@ -54,6 +54,39 @@ for expdir in "$top"/harness/tests/expected/*/; do
 	done
 done
 
+# What others read: every results.json in Gradescope's format, every
+# junit.xml in the JUnit subset CI tools read; and the validator must
+# refuse a file that is not.
+if python3 "$top/harness/tests/validate_results.py" "$out" >"$tmp/validate.log" 2>&1; then
+	ok
+else
+	bad "results.json files that break Gradescope's format:"; grep -v ': ok$' "$tmp/validate.log"
+fi
+sed 's/"status": "failed"/"status": "fail"/' "$out/hello/markup_student/results.json" >"$tmp/broken.json"
+if python3 "$top/harness/tests/validate_results.py" "$tmp/broken.json" >/dev/null 2>&1; then
+	bad "validate_results.py accepted a test whose status is 'fail'"
+else
+	ok
+fi
+for x in "$out"/*/junit.xml; do
+	if xmllint --noout --schema "$top/harness/tests/schema/junit.xsd" "$x" 2>"$tmp/xmllint.log"; then
+		ok
+	else
+		bad "$x: not valid JUnit"; cat "$tmp/xmllint.log"
+	fi
+done
+
+# The pages in a browser (BROWSER=0 skips): screenshots kept beside the binary.
+if [ "${BROWSER:-1}" != 0 ]; then
+	if "$top/harness/tests/browser.sh" "$out" "$bin" >"$tmp/browser.log" 2>&1; then
+		ok; tail -n 1 "$tmp/browser.log"
+	else
+		bad "browser checks:"; grep -v '^ok:' "$tmp/browser.log"
+	fi
+	rm -rf "$(dirname "$bin")/screenshots"
+	cp -r "$out/screenshots" "$(dirname "$bin")/" 2>/dev/null
+fi
+
 # A spec that the reference fails is refused: exit 2, and the probe named.
 mkdir -p "$tmp/bad/specs" "$tmp/bad/reference" "$tmp/bad/submissions/hello"
 cp -r "$top/reference/hello" "$tmp/bad/reference/"
