@@ -642,6 +642,7 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	/* searchable, not listable: the box's user reaches its own scratch copy below */
 	chmod(tmpl, 0711);
 	L->workroot = tmpl;
+	setenv("SOCKGRADE_WORKROOT", tmpl, 1);
 	L->spec = *spec;
 	L->lab_dir = *lab_dir;
 	L->seed = o->seed_given ? o->seed : fresh_seed();

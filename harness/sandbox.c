@@ -368,7 +368,10 @@ int sandbox_open(struct sandbox **out, char *err)
 	}
 	if (loopback_up(err) < 0)
 		goto fail;
-	const char *tmp = getenv("TMPDIR");
+	/* under the run's own work folder when there is one, so that its removal takes it too */
+	const char *tmp = getenv("SOCKGRADE_WORKROOT");
+	if (!tmp || !*tmp)
+		tmp = getenv("TMPDIR");
 	char *dir = xasprintf("%s/sockgrade-box.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		snprintf(err, ERRLEN, "sandbox: '%s': %s", dir, strerror(errno));
