@@ -28,7 +28,7 @@ for expdir in "$top"/harness/tests/expected/*/; do
 	lab=$(basename "$expdir")
 	spec="$top/specs/$lab.yaml"
 	out="$tmp/reports"
-	if ! "$bin" grade --reports "$out" --submissions "$top/submissions/$lab" "$spec" >"$tmp/$lab.log" 2>&1; then
+	if ! "$bin" grade --seed 4242 --reports "$out" --submissions "$top/submissions/$lab" "$spec" >"$tmp/$lab.log" 2>&1; then
 		bad "$lab: grading exited non-zero"; cat "$tmp/$lab.log"; continue
 	fi
 	for exp in "$expdir"*.failed; do
@@ -85,6 +85,16 @@ if [ "${BROWSER:-1}" != 0 ]; then
 	fi
 	rm -rf "$(dirname "$bin")/screenshots"
 	cp -r "$out/screenshots" "$(dirname "$bin")/" 2>/dev/null
+fi
+
+# JOBS does not change what a run finds: the same seed with one worker gives the same grades.
+"$bin" grade --seed 4242 --jobs 1 --no-coverage --reports "$tmp/jobs1" \
+	--submissions "$top/submissions/hello" "$top/specs/hello.yaml" >/dev/null 2>&1
+if cmp -s "$out/hello/grades.csv" "$tmp/jobs1/hello/grades.csv"; then
+	ok
+else
+	bad "JOBS=1 and the default JOBS gave different grades with the same seed"
+	diff "$out/hello/grades.csv" "$tmp/jobs1/hello/grades.csv" | head
 fi
 
 # A spec that the reference fails is refused: exit 2, and the probe named.
