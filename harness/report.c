@@ -403,6 +403,31 @@ static int harness_failed(const struct json *root)
 	return json_type(json_get(extra(root), "harness_error")) == JSON_STRING;
 }
 
+/*
+ * extra_data.coverage: the object, or NULL when coverage was off (null, or
+ * a results file older than coverage).
+ */
+static const struct json *coverage_of(const struct json *root)
+{
+	const struct json *c = json_get(extra(root), "coverage");
+
+	return json_type(c) == JSON_OBJECT ? c : NULL;
+}
+
+static int coverage_done(const struct json *c)
+{
+	return json_bool(json_get(c, "done"), 0) == 1;
+}
+
+/* A percentage as coverage tools print it: 81.0%. */
+static void add_percent(struct strbuf *sb, double v)
+{
+	if (v >= 0 && v <= 100)
+		sb_addf(sb, "%.1f%%", v);
+	else
+		sb_adds(sb, "?");
+}
+
 /* The lab's title from a results file, or NULL. */
 static const char *lab_title(const struct json *root)
 {
@@ -691,6 +716,40 @@ static void add_build(struct strbuf *sb, const struct json *b)
 	}
 }
 
+/*
+ * "Coverage of your code": the percentages and a link to the line-by-line
+ * page (coverage/index.html beside the results, for every view) when the
+ * coverage run was done, the why when not; nothing when coverage was off.
+ */
+static void add_coverage_line(struct strbuf *sb, const struct json *root)
+{
+	const struct json *c = coverage_of(root);
+
+	if (!c)
+		return;
+	sb_adds(sb, "<p class=\"coverage\"><strong>Coverage of your code:</strong> ");
+	if (coverage_done(c)) {
+		const struct json *lines = json_get(c, "lines"), *branches = json_get(c, "branches");
+		sb_adds(sb, "lines ");
+		if (json_type(lines) == JSON_NUMBER)
+			add_percent(sb, json_num(lines, 0));
+		else
+			sb_adds(sb, "—");
+		if (json_type(branches) == JSON_NUMBER) {
+			sb_adds(sb, ", branches ");
+			add_percent(sb, json_num(branches, 0));
+		} else {
+			sb_adds(sb, ", no branches");
+		}
+		sb_adds(sb, " — <a href=\"coverage/index.html\">line-by-line</a>");
+	} else {
+		sb_adds(sb, "<span class=\"muted\">");
+		html_key(sb, c, "why", "no coverage");
+		sb_adds(sb, "</span>");
+	}
+	sb_adds(sb, "</p>\n");
+}
+
 /* Renders one submission's page for view; student is the folder name. */
 static void render_submission(struct strbuf *sb, const struct json *root, const char *student,
 			      enum view view)
@@ -772,6 +831,7 @@ static void render_submission(struct strbuf *sb, const struct json *root, const 
 			json_get_num(root, "execution_time", 0));
 	}
 	sb_adds(sb, "</table>\n");
+	add_coverage_line(sb, root);
 	if (hidden)
 		sb_addf(sb, "<p class=\"muted\">%zu hidden probe%s not shown.</p>\n", hidden,
 			hidden == 1 ? " is" : "s are");
@@ -1180,6 +1240,42 @@ static void add_build_cell(struct strbuf *sb, const struct json *root)
 	sb_release(&first);
 }
 
+/*
+ * A coverage cell of the class table, key "lines" or "branches": the
+ * percentage, sorted by it, or "—" sorted below 0 with the reason in its
+ * title: c's why, or none when c (NULL: coverage off) has no why.
+ */
+static void add_coverage_cell(struct strbuf *sb, const struct json *c, const char *key,
+			      const char *none)
+{
+	const struct json *v = json_get(c, key);
+
+	if (c && coverage_done(c) && json_type(v) == JSON_NUMBER) {
+		sb_adds(sb, "<td class=\"num\" data-sort=\"");
+		add_num(sb, json_num(v, 0));
+		sb_adds(sb, "\">");
+		add_percent(sb, json_num(v, 0));
+		sb_adds(sb, "</td>");
+		return;
+	}
+	sb_adds(sb, "<td class=\"num muted\" data-sort=\"-1\" title=\"");
+	if (c && coverage_done(c))
+		html(sb, !strcmp(key, "branches") ? "no branches" : "not measured");
+	else if (c)
+		html_key(sb, c, "why", "no coverage");
+	else
+		html(sb, none);
+	sb_adds(sb, "\">—</td>");
+}
+
+static void add_coverage_cells(struct strbuf *sb, const struct json *root, const char *none)
+{
+	const struct json *c = root ? coverage_of(root) : NULL;
+
+	add_coverage_cell(sb, c, "lines", none);
+	add_coverage_cell(sb, c, "branches", none);
+}
+
 static void add_student_row(struct strbuf *sb, const struct entry *e, const struct column *cols,
 			    size_t ncols)
 {
@@ -1198,8 +1294,9 @@ static void add_student_row(struct strbuf *sb, const struct entry *e, const stru
 	sb_adds(sb, "</td>");
 
 	if (!e->root) {
-		sb_addf(sb, "<td class=\"num ng\" data-sort=\"-2\">no results</td><td></td>"
-			"<td class=\"ng\" colspan=\"%zu\" title=\"", ncols + 1);
+		sb_adds(sb, "<td class=\"num ng\" data-sort=\"-2\">no results</td><td></td>");
+		add_coverage_cells(sb, NULL, "no results");
+		sb_addf(sb, "<td class=\"ng\" colspan=\"%zu\" title=\"", ncols + 1);
 		html(sb, e->problem);
 		sb_adds(sb, "\">no results: ");
 		html(sb, e->problem);
@@ -1209,7 +1306,9 @@ static void add_student_row(struct strbuf *sb, const struct entry *e, const stru
 	if (harness_failed(e->root)) {
 		sb_adds(sb, "<td class=\"num ng\" data-sort=\"-1\">not graded</td><td class=\"num\">");
 		add_num(sb, json_get_num(x, "max_score", 0));
-		sb_addf(sb, "</td><td class=\"ng\" colspan=\"%zu\">not graded (harness error: ",
+		sb_adds(sb, "</td>");
+		add_coverage_cells(sb, e->root, "not graded");
+		sb_addf(sb, "<td class=\"ng\" colspan=\"%zu\">not graded (harness error: ",
 			ncols + 1);
 		html_key(sb, x, "harness_error", "");
 		sb_adds(sb, ")</td></tr>\n");
@@ -1223,6 +1322,7 @@ static void add_student_row(struct strbuf *sb, const struct entry *e, const stru
 	sb_adds(sb, "</td><td class=\"num\">");
 	add_num(sb, json_get_num(x, "max_score", 0));
 	sb_adds(sb, "</td>");
+	add_coverage_cells(sb, e->root, "coverage was off");
 	add_build_cell(sb, e->root);
 	for (size_t c = 0; c < ncols; c++) {
 		const struct json *p = find_probe(e->root, cols[c].name);
@@ -1417,7 +1517,10 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 	}
 
 	sb_adds(sb, "<table class=\"sortable\" id=\"grades\">\n<thead><tr><th>student</th>"
-		"<th class=\"num\">score</th><th class=\"num\">max</th><th>build</th>");
+		"<th class=\"num\">score</th><th class=\"num\">max</th>"
+		"<th class=\"num\" title=\"lines of the student's code run by the visible probes\">"
+		"lines</th><th class=\"num\" title=\"branches of the student's code taken by the "
+		"visible probes\">branches</th><th>build</th>");
 	for (size_t c = 0; c < ncols; c++) {
 		sb_adds(sb, "<th class=\"probe\" title=\"");
 		html(sb, cols[c].name);
@@ -1429,8 +1532,9 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 	sb_adds(sb, "</tbody>\n</table>\n");
 	if (!lab->n)
 		sb_adds(sb, "<p>No student folders.</p>\n");
-	sb_adds(sb, "<p class=\"muted\">✓ passed, ✗ failed (hover for why). "
-		"Click a column header to sort.</p>\n");
+	sb_adds(sb, "<p class=\"muted\">✓ passed, ✗ failed (hover for why). lines, branches: "
+		"coverage of the student's code under the visible probes (— when there is none; "
+		"hover for why). Click a column header to sort.</p>\n");
 
 	sb_adds(sb, "<h2 id=\"probes\">Probes</h2>\n");
 	if (ncols) {

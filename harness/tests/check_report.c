@@ -617,6 +617,149 @@ START_TEST(test_wrong_types)
 }
 END_TEST
 
+/* The coverage line as a page shows it when coverage was done. */
+#define COV_LINE(numbers) \
+	"<p class=\"coverage\"><strong>Coverage of your code:</strong> " numbers \
+	" — <a href=\"coverage/index.html\">line-by-line</a></p>"
+/* dan's why, escaped for HTML. */
+#define DAN_WHY "no coverage: built without the spec&#39;s flags (the Makefile&#39;s " \
+	"CFLAGS=-O2 &lt;no --coverage&gt;)"
+
+/* Both pages of a student of lab, rendered; *inst and *stud to free. */
+static void student_pages(const char *lab, const char *name, char **inst, char **stud)
+{
+	char err[ERRLEN] = "";
+	char *dir = xasprintf("%s/%s", lab, name);
+
+	ck_assert_msg(report_student(lab, name, err) == 0, "%s: %s", name, err);
+	*inst = slurp(dir, "index.html");
+	*stud = slurp(dir, "student.html");
+	free(dir);
+}
+
+/*
+ * Coverage (lab "cover"): cathy's was done, dan's was not (with a why),
+ * hugo's was done on code without branches, olga's was off (null).
+ */
+START_TEST(test_coverage)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/cover", tmp);
+	char *inst, *stud;
+
+	/* done: the numbers and a relative link, near the top, on both pages */
+	student_pages(lab, "cathy", &inst, &stud);
+	const char *pages[] = { inst, stud };
+	for (size_t i = 0; i < 2; i++) {
+		const char *line = strstr(pages[i], COV_LINE("lines 81.0%, branches 65.0%"));
+		const char *probes = strstr(pages[i], "<h2 id=\"probes\">");
+		ck_assert_msg(line != NULL, "%s: no coverage line", i ? "student.html" : "index.html");
+		ck_assert_msg(probes != NULL && line < probes, "the coverage line is not near the top");
+		ck_assert_int_eq(count(pages[i], "href=\"coverage/index.html\""), 1);
+	}
+	free(inst);
+	free(stud);
+
+	/* not done: the why, escaped, and no link */
+	student_pages(lab, "dan", &inst, &stud);
+	ck_contains(inst, "<strong>Coverage of your code:</strong> <span class=\"muted\">" DAN_WHY
+		    "</span></p>");
+	ck_contains(stud, "<strong>Coverage of your code:</strong> <span class=\"muted\">" DAN_WHY
+		    "</span></p>");
+	ck_lacks(inst, "coverage/index.html");
+	ck_lacks(stud, "coverage/index.html");
+	ck_lacks(inst, "line-by-line");
+	ck_lacks(inst, "<no --coverage>");
+	free(inst);
+	free(stud);
+
+	/* done without branches */
+	student_pages(lab, "hugo", &inst, &stud);
+	ck_contains(inst, COV_LINE("lines 100.0%, no branches"));
+	ck_contains(stud, COV_LINE("lines 100.0%, no branches"));
+	free(inst);
+	free(stud);
+
+	/* off: no coverage line at all */
+	student_pages(lab, "olga", &inst, &stud);
+	ck_lacks(inst, "Coverage of your code");
+	ck_lacks(stud, "Coverage of your code");
+	ck_lacks(inst, "coverage/index.html");
+	free(inst);
+	free(stud);
+
+	/* the class table: two sortable columns, a number or — with the why */
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *cls = slurp(lab, "index.html");
+	ck_contains(cls, "<th class=\"num\">max</th><th class=\"num\" title=\"lines of the "
+		    "student's code run by the visible probes\">lines</th><th class=\"num\" "
+		    "title=\"branches of the student's code taken by the visible probes\">"
+		    "branches</th><th>build</th>");
+	ck_contains(cls, "<table class=\"sortable\" id=\"grades\">");
+	ck_contains(cls, "<a href=\"cathy/index.html\">cathy</a></td><td class=\"num\" "
+		    "data-sort=\"3\">3</td><td class=\"num\">3</td><td class=\"num\" "
+		    "data-sort=\"81\">81.0%</td><td class=\"num\" data-sort=\"65\">65.0%</td>"
+		    "<td class=\"ok\">ok</td>");
+	ck_contains(cls, "<a href=\"dan/index.html\">dan</a></td><td class=\"num\" "
+		    "data-sort=\"2\">2</td><td class=\"num\">3</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"" DAN_WHY "\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"" DAN_WHY "\">—</td>"
+		    "<td class=\"ok\">ok</td>");
+	ck_contains(cls, "<td class=\"num\" data-sort=\"100\">100.0%</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"no branches\">—</td>");
+	ck_contains(cls, "<a href=\"olga/index.html\">olga</a></td><td class=\"num\" "
+		    "data-sort=\"0\">0</td><td class=\"num\">3</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>"
+		    "<td class=\"ok\">ok</td>");
+	ck_lacks(cls, "<no --coverage>");
+	free(cls);
+
+	/* results from before coverage, no results, not graded: — as well */
+	char *hello = xasprintf("%s/hello", tmp);
+	ck_assert_msg(report_lab(hello, err) == 0, "%s", err);
+	cls = slurp(hello, "index.html");
+	ck_contains(cls, "<a href=\"alice/index.html\">alice</a></td><td class=\"num\" "
+		    "data-sort=\"2\">2</td><td class=\"num\">5</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>");
+	ck_contains(cls, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">no results</td>"
+		    "<td></td><td class=\"num muted\" data-sort=\"-1\" title=\"no results\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"no results\">—</td>"
+		    "<td class=\"ng\" colspan=\"4\"");
+	ck_contains(cls, "<td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
+		    "<td class=\"ng\" colspan=\"4\">not graded (harness error: ");
+	free(cls);
+	free(hello);
+
+	/* selfcheck: the same line, the link relative to its own folder */
+	char *sc = xasprintf("%s/selfcheck", tmp);
+	clone_student(lab, "cathy", "../selfcheck");
+	ck_assert_msg(report_selfcheck(sc, err) == 0, "%s", err);
+	char *page = slurp(sc, "index.html");
+	ck_contains(page, COV_LINE("lines 81.0%, branches 65.0%"));
+	free(page);
+	remove_tree(sc);
+	clone_student(lab, "dan", "../selfcheck");
+	ck_assert_msg(report_selfcheck(sc, err) == 0, "%s", err);
+	page = slurp(sc, "index.html");
+	ck_contains(page, DAN_WHY);
+	ck_lacks(page, "coverage/index.html");
+	free(page);
+	remove_tree(sc);
+	clone_student(lab, "olga", "../selfcheck");
+	ck_assert_msg(report_selfcheck(sc, err) == 0, "%s", err);
+	page = slurp(sc, "index.html");
+	ck_lacks(page, "Coverage of your code");
+	free(page);
+
+	free(sc);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
 Suite *make_report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -634,6 +777,7 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_wrong_types);
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_junit_empty);
+	tcase_add_test(tc, test_coverage);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
