@@ -319,6 +319,26 @@ static int write_text(const char *path, const char *text)
 	return rc;
 }
 
+/* What a mode leaves out, and the command that gives a stronger one; NULL for root. */
+static const char *mode_warning(enum sb_mode m)
+{
+	switch (m) {
+	case SB_NONE:
+		return "not isolated: student programs share this machine's network and files "
+		       "(process groups, rlimits and time limits only); for isolation run as root "
+		       "(sudo make ...), or allow user namespaces (sudo sysctl -w "
+		       "kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 sudo sysctl -w "
+		       "kernel.apparmor_restrict_unprivileged_userns=0)";
+	case SB_ROOTLESS:
+		return "isolated without root: own network, process and mount namespaces, but no "
+		       "memory or process-count cgroup and no user id of its own; run as root "
+		       "(sudo make ...) for those";
+	case SB_ROOT:
+		return NULL;
+	}
+	return NULL;
+}
+
 int sandbox_open(struct sandbox **out, char *err)
 {
 	struct sandbox *sb = xcalloc(1, sizeof *sb);
@@ -394,18 +414,7 @@ const char *sandbox_mode(const struct sandbox *sb)
 
 const char *sandbox_mode_warning(const struct sandbox *sb)
 {
-	switch (sb->mode) {
-	case SB_NONE:
-		return "not isolated: student programs share this machine's network and files "
-		       "(process groups, rlimits and time limits only); run as root for full isolation";
-	case SB_ROOTLESS:
-		return "isolated without root: own network, process and mount namespaces, but "
-		       "no memory or process-count cgroup and no separate user id; run as root for "
-		       "full isolation";
-	case SB_ROOT:
-		return NULL;
-	}
-	return NULL;
+	return mode_warning(sb->mode);
 }
 
 void sandbox_close(struct sandbox *sb)
