@@ -63,6 +63,8 @@
 #include <unistd.h>
 
 #define GRACE_MS 200
+/* How many processes a worker's boxes may have together (root mode: a pids cgroup, and a user id of their own). */
+#define BOX_NPROC 128
 
 enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
 
@@ -339,6 +341,37 @@ static const char *mode_warning(enum sb_mode m)
 	return NULL;
 }
 
+static const char *cgroup_of(struct sandbox *sb, int which);
+static int cgroup_join(const char *dir, const char *knob, const char *value, pid_t pid);
+
+/*
+ * Root mode: the worker joins a memory and a pids cgroup of its own, so that
+ * every box it forks is in them from its first instruction, at no cost per box.
+ */
+static void join_cgroups(struct sandbox *sb)
+{
+	char val[32];
+	struct sandbox_limits lim;
+
+	sandbox_default_limits(&lim);
+	const char *mem = cgroup_of(sb, 0);
+	snprintf(val, sizeof val, "%ld", lim.memory_mb << 20);
+	if (mem && cgroup_join(mem, "memory.limit_in_bytes", val, getpid()) == 0) {
+		sb->cg_limit_mb = lim.memory_mb;
+	} else if (mem) {
+		rmdir(mem);
+		free(sb->cg[0]);
+		sb->cg[0] = NULL;
+	}
+	const char *pids = cgroup_of(sb, 1);
+	snprintf(val, sizeof val, "%d", BOX_NPROC);
+	if (pids && cgroup_join(pids, "pids.max", val, getpid()) < 0) {
+		rmdir(pids);
+		free(sb->cg[1]);
+		sb->cg[1] = NULL;
+	}
+}
+
 int sandbox_open(struct sandbox **out, char *err)
 {
 	struct sandbox *sb = xcalloc(1, sizeof *sb);
@@ -388,6 +421,8 @@ int sandbox_open(struct sandbox **out, char *err)
 	}
 	if (loopback_up(err) < 0)
 		goto fail;
+	if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS))
+		join_cgroups(sb);
 	/* under the run's own work folder when there is one, so that its removal takes it too */
 	const char *tmp = getenv("SOCKGRADE_WORKROOT");
 	if (!tmp || !*tmp)
@@ -423,8 +458,15 @@ void sandbox_close(struct sandbox *sb)
 		return;
 	sandbox_sweep(sb);
 	for (int i = 0; i < 2; i++) {
-		if (sb->cg[i])
-			rmdir(sb->cg[i]);
+		if (!sb->cg[i])
+			continue;
+		/* out of it, back to the root of the hierarchy, so that it can go */
+		char *root = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", i ? "pids" : "memory");
+		char pidtxt[32];
+		snprintf(pidtxt, sizeof pidtxt, "%d", (int)getpid());
+		write_text(root, pidtxt);
+		free(root);
+		rmdir(sb->cg[i]);
 		free(sb->cg[i]);
 	}
 	if (sb->boxdir) {
@@ -784,8 +826,6 @@ static int become_unprivileged(const struct sandbox *sb)
 	return 0;
 }
 
-/* How many processes one box may have (root mode, where the user id is the box's own). */
-#define BOX_NPROC 128
 
 /* The program, forked by init: unprivileged, then exec. Never returns. */
 static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg, int errpipe)
@@ -1027,24 +1067,18 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;
 	if (p->boxed) {
 		char go = 'n';
-		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
+		/* the box is in the worker's cgroups already: only a new memory limit is written */
+		if (sb->cg[0] && p->memory_mb > 0) {
 			char val[32];
-			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, 0) : NULL;
-			if (mem) {
-				int same = sb->cg_limit_mb == p->memory_mb;
-				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
-				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
-					sb->cg_limit_mb = p->memory_mb;
-					p->memcg = 1;
-					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
-					go = 'm';
-				}
+			snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
+			char *knob = xasprintf("%s/memory.limit_in_bytes", sb->cg[0]);
+			if (sb->cg_limit_mb == p->memory_mb || write_text(knob, val) == 0) {
+				sb->cg_limit_mb = p->memory_mb;
+				p->memcg = 1;
+				p->failcnt0 = cgroup_read(sb->cg[0], "memory.failcnt");
+				go = 'm';
 			}
-			const char *pids = cgroup_of(sb, 1);
-			if (pids) {
-				snprintf(val, sizeof val, "%d", BOX_NPROC);
-				cgroup_join(pids, "pids.max", val, pid);
-			}
+			free(knob);
 		}
 		if (write(sync[1], &go, 1) != 1) {
 			/* init is gone: the exec-error pipe says why */
@@ -1530,12 +1564,39 @@ static int self_test(enum sb_mode mode, char *err)
 	return -1;
 }
 
+/* The cgroups of workers that died without cleaning up (SIGKILL): empty, and removed here. */
+static void remove_stale_cgroups(void)
+{
+	static const char *const ctrls[] = { "memory", "pids" };
+	for (size_t i = 0; i < 2; i++) {
+		char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrls[i]);
+		DIR *d = opendir(base);
+		if (d) {
+			struct dirent *e;
+			while ((e = readdir(d))) {
+				char *end;
+				long pid = strtol(e->d_name, &end, 10);
+				if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno != ESRCH) ||
+				    (kill((pid_t)pid, 0) == 0))
+					continue;
+				char *dir = xasprintf("%s/%s", base, e->d_name);
+				rmdir(dir);
+				free(dir);
+			}
+			closedir(d);
+		}
+		free(base);
+	}
+}
+
 int sandbox_select(const char *forced, char *err)
 {
 	static const enum sb_mode order[] = { SB_ROOT, SB_ROOTLESS, SB_NONE };
 	char why[ERRLEN];
 
 	read_weaken();
+	if (geteuid() == 0)
+		remove_stale_cgroups();
 	if (forced && *forced) {
 		for (int m = 0; m < 3; m++) {
 			if (strcmp(forced, mode_names[m]))
