@@ -1601,12 +1601,24 @@ out:
 	return rc;
 }
 
+/*
+ * Payload bytes: each block of 256 is a shuffle of all 256 values, so that
+ * every payload holds NUL, 0xff and the rest, and a strlen() or a text-only
+ * echo cannot pass by luck.
+ */
 static void fill_random(struct probe_run *r, char *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t x = rng_next(&r->rng);
-		for (size_t k = 0; k < 8 && i + k < n; k++)
-			buf[i + k] = (char)(x >> (8 * k));
+	unsigned char block[256];
+	for (size_t off = 0; off < n; off += 256) {
+		for (int i = 0; i < 256; i++)
+			block[i] = (unsigned char)i;
+		for (int i = 255; i > 0; i--) {
+			int j = (int)(rng_next(&r->rng) % (uint64_t)(i + 1));
+			unsigned char t = block[i];
+			block[i] = block[j];
+			block[j] = t;
+		}
+		memcpy(buf + off, block, n - off < 256 ? n - off : 256);
 	}
 }
 

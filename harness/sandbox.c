@@ -103,6 +103,8 @@ struct sandbox {
 	gid_t gid;
 	char *boxdir;		/* where each box's root file system is assembled */
 	int nboxes;		/* boxes made so far, for unique names */
+	pid_t *inits;		/* inits of ended boxes, not yet reaped */
+	size_t ninits;
 	char *cg[2];		/* root mode: its memory and pids cgroups, once made */
 	int cg_failed[2];	/* 1: that hierarchy cannot be used here */
 	long cg_limit_mb;	/* the memory limit written last */
@@ -111,7 +113,7 @@ struct sandbox {
 struct sbproc {
 	struct sandbox *sb;
 	pid_t pid;
-	int pidfd;		/* -1 once reaped */
+	int pidfd;		/* says when it ended (a box: its status pipe); -1 once it has */
 	int in_fd;		/* write end of stdin, or -1 */
 	int out_fd, err_fd;	/* read ends, -1 at EOF */
 	int64_t started;
@@ -119,7 +121,6 @@ struct sbproc {
 	int timed_out;
 	int64_t cpu_limit_ms;	/* 0: none */
 	int boxed;		/* pid is the box's init, not the program */
-	int status_fd;		/* boxed: init reports the program's wait status here */
 	pid_t student;		/* boxed: the program's pid, once known */
 	char *rootdir;		/* boxed: the mount point of its root */
 	int memcg;		/* boxed: in the sandbox's memory cgroup */
@@ -260,6 +261,8 @@ void capture_tail(const struct capture *c, size_t n, struct strbuf *out)
 }
 
 /* ---- the sandbox ---- */
+
+static void sandbox_reap_boxes(struct sandbox *sb, int block);
 
 /* chown -R without following links; closes fd. */
 static int chown_tree(int fd, uid_t uid, gid_t gid)
@@ -457,6 +460,8 @@ void sandbox_close(struct sandbox *sb)
 	if (!sb)
 		return;
 	sandbox_sweep(sb);
+	sandbox_reap_boxes(sb, 1);
+	free(sb->inits);
 	for (int i = 0; i < 2; i++) {
 		if (!sb->cg[i])
 			continue;
@@ -974,6 +979,28 @@ static long cgroup_read(const char *dir, const char *knob)
 	return v;
 }
 
+/* An ended box's init, to be reaped once the kernel has taken the box down. */
+static void box_defer_reap(struct sandbox *sb, pid_t pid)
+{
+	sb->inits = xrealloc(sb->inits, (sb->ninits + 1) * sizeof *sb->inits);
+	sb->inits[sb->ninits++] = pid;
+}
+
+/* Reaps the inits of ended boxes: those that are gone, or (block) all of them. */
+static void sandbox_reap_boxes(struct sandbox *sb, int block)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < sb->ninits; i++) {
+		pid_t r;
+		do
+			r = waitpid(sb->inits[i], NULL, block ? 0 : WNOHANG);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			sb->inits[k++] = sb->inits[i];
+	}
+	sb->ninits = k;
+}
+
 /* Removes a box's cgroups and mount point (its processes are gone). */
 static void box_release(struct sbproc *p)
 {
@@ -982,9 +1009,6 @@ static void box_release(struct sbproc *p)
 		free(p->rootdir);
 		p->rootdir = NULL;
 	}
-	if (p->status_fd >= 0)
-		close(p->status_fd);
-	p->status_fd = -1;
 }
 
 int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **out, char *err)
@@ -994,6 +1018,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	struct sbproc *p = NULL;
 	int rc = -1;
 
+	sandbox_reap_boxes(sb, 0);
 	*out = NULL;
 	if (sp->stdin_pipe ? pipe2(in, O_CLOEXEC) : (in[0] = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
 		snprintf(err, ERRLEN, "sandbox: stdin: %s", strerror(errno));
@@ -1020,7 +1045,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	}
 	p = xcalloc(1, sizeof *p);
 	p->sb = sb;
-	p->pidfd = p->in_fd = p->out_fd = p->err_fd = p->status_fd = -1;
+	p->pidfd = p->in_fd = p->out_fd = p->err_fd = -1;
 	size_t cap = sp->lim ? sp->lim->output_cap : (1 << 20);
 	capture_init(&p->out, cap);
 	capture_init(&p->err, cap);
@@ -1107,18 +1132,25 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 				 box_stages[child_err[1]], strerror(child_err[0]));
 		goto out;
 	}
-	p->pidfd = pidfd_open_(pid);
-	if (p->pidfd < 0) {
-		snprintf(err, ERRLEN, "sandbox: pidfd_open: %s", strerror(errno));
-		kill(p->boxed ? pid : -pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		sb->nlive--;
-		goto out;
-	}
 	if (p->boxed) {
-		p->status_fd = st[0];
+		/*
+		 * A box has ended when its init reports the program's status, or
+		 * closes the status pipe by dying: that pipe is its "pidfd". Init
+		 * itself is reaped later (sandbox_reap_boxes), so that the kernel's
+		 * teardown of its namespaces is nobody's wait.
+		 */
+		p->pidfd = st[0];
 		st[0] = -1;
-		fcntl(p->status_fd, F_SETFL, O_NONBLOCK);
+		fcntl(p->pidfd, F_SETFL, O_NONBLOCK);
+	} else {
+		p->pidfd = pidfd_open_(pid);
+		if (p->pidfd < 0) {
+			snprintf(err, ERRLEN, "sandbox: pidfd_open: %s", strerror(errno));
+			kill(-pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			sb->nlive--;
+			goto out;
+		}
 	}
 	if (sp->stdin_pipe) {
 		p->in_fd = in[1];
@@ -1178,9 +1210,27 @@ static void reap(struct sbproc *p)
 	struct rusage ru;
 	pid_t r;
 
-	do
-		r = wait4(p->pid, &st, 0, &ru);
-	while (r < 0 && errno == EINTR);
+	if (p->boxed) {
+		/* init's own status says nothing: the program's comes over the status pipe */
+		struct box_msg m;
+		ssize_t n;
+		do
+			n = read(p->pidfd, &m, sizeof m);
+		while (n < 0 && errno == EINTR);
+		if (n == sizeof m) {
+			st = m.status;
+			ru = m.ru;
+		} else {
+			st = SIGKILL;	/* init was killed: so was everything in the box */
+			memset(&ru, 0, sizeof ru);
+		}
+		r = p->pid;
+		box_defer_reap(p->sb, p->pid);
+	} else {
+		do
+			r = wait4(p->pid, &st, 0, &ru);
+		while (r < 0 && errno == EINTR);
+	}
 	p->sb->nlive--;
 	close(p->pidfd);
 	p->pidfd = -1;
@@ -1192,17 +1242,6 @@ static void reap(struct sbproc *p)
 	/* the group may still hold descendants writing to our pipes: drain what is there */
 	drain(&p->out_fd, &p->out);
 	drain(&p->err_fd, &p->err);
-	if (p->boxed && r == p->pid) {
-		/* init's own status says nothing: the program's comes over the status pipe */
-		struct box_msg m;
-		if (read(p->status_fd, &m, sizeof m) == sizeof m) {
-			st = m.status;
-			ru = m.ru;
-		} else {
-			st = SIGKILL;	/* init was killed: so was everything in the box */
-			memset(&ru, 0, sizeof ru);
-		}
-	}
 
 	struct verdict *v = &p->v;
 	v->wall_ms = now_ms() - p->started;
@@ -1331,8 +1370,9 @@ void sbproc_stop(struct sbproc *p)
 		signal_all(p, SIGKILL);
 		return;
 	}
-	/* already ending by itself: keep its own status rather than "stopped by the harness" */
-	if (already_exiting(sbproc_pid(p)) && sbproc_wait(p, now_ms() + GRACE_MS)) {
+	/* already ended or ending by itself: keep its own status, not "stopped by the harness" */
+	if (sbproc_wait(p, now_ms()) ||
+	    (already_exiting(sbproc_pid(p)) && sbproc_wait(p, now_ms() + GRACE_MS))) {
 		signal_all(p, SIGKILL);
 		sandbox_sweep(p->sb);
 		return;
@@ -1438,9 +1478,11 @@ static int is_tracked(const struct sandbox *sb, pid_t pid)
 /* Pids whose parent is the worker but that no sbproc tracks: escaped descendants. */
 void sandbox_sweep(struct sandbox *sb)
 {
-	/* in a box nothing escapes to the worker: its init holds every orphan */
-	if (sb->mode != SB_NONE && !(weaken & WEAK_PIDNS))
+	/* in a box nothing escapes to the worker: its init holds every orphan, and dies with it */
+	if (sb->mode != SB_NONE && !(weaken & WEAK_PIDNS)) {
+		sandbox_reap_boxes(sb, 1);
 		return;
+	}
 	for (int round = 0; round < 8; round++) {
 		DIR *d = opendir("/proc");
 		int found = 0;

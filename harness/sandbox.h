@@ -107,7 +107,11 @@ void sbproc_events(struct sbproc *p, const struct pollfd *fds, int n);
 
 /* Waits for p to end, at most until deadline (monotonic ms); 1 ended, 0 not yet. */
 int sbproc_wait(struct sbproc *p, int64_t deadline);
-/* Stops p and everything it started: SIGTERM, a short grace, SIGKILL; all reaped. */
+/*
+ * Stops p and everything it started: SIGTERM, a short grace, SIGKILL. Its
+ * verdict is final on return; a box's init, already dying, is reaped at the
+ * next spawn or at sandbox_close (which waits for every one).
+ */
 void sbproc_stop(struct sbproc *p);
 /* Marks a run that the harness ends at its deadline as a time limit, then stops it. */
 void sbproc_timeout(struct sbproc *p);
@@ -129,7 +133,8 @@ void sbproc_free(struct sbproc *p);
 int sandbox_run(struct sandbox *sb, const struct spawn *sp, int64_t timeout_ms,
 		struct strbuf *out, struct verdict *v, char *err);
 
-/* Kills and reaps whatever escaped its process group (daemons) in this sandbox. */
+/* Kills and reaps whatever escaped its process group (daemons); in a box, waits until every
+ * ended box is gone. The end of each probe calls it. */
 void sandbox_sweep(struct sandbox *sb);
 
 #endif
