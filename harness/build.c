@@ -127,7 +127,8 @@ static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_stat
 int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err)
 {
 	struct copy_state cs = { 0, 0, notes, err };
-	int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* a submission folder may not be a link; nor, below it, anything else */
+	int fd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		snprintf(err, ERRLEN, "'%s': %s", src, strerror(errno));
 		return -1;

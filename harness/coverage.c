@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int has_suffix_file(const char *dir, const char *suffix)
 {
@@ -69,6 +70,15 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	memset(ci, 0, sizeof *ci);
 	ci->branches = -1;
 	remove_tree(dest);
+	/*
+	 * The scratch copy is the student's: whatever it left under these names
+	 * (a link to a host folder, pages of its own) goes before lcov writes them.
+	 * No student process runs from here on.
+	 */
+	char *info = xasprintf("%s/.sockgrade-coverage.info", scratch);
+	remove_tree(html);
+	remove_tree(info);
+	free(info);
 	if (!has_suffix_file(scratch, ".gcno")) {
 		snprintf(ci->why, sizeof ci->why, "no coverage: %s",
 			 used_makefile ? "built without the spec's flags (the Makefile ignores CFLAGS)"
@@ -103,9 +113,15 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	}
 	ci->lines = summary_pct(log.buf, "lines......");
 	ci->branches = summary_pct(log.buf, "branches...");
+	struct stat st;
+	if (lstat(html, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(ci->why, sizeof ci->why, "no coverage: genhtml wrote no pages");
+		goto out;
+	}
 	struct strbuf notes = STRBUF_INIT;
 	if (copy_tree(html, dest, &notes, err) < 0) {
 		sb_release(&notes);
+		remove_tree(dest);
 		rc = -1;
 		goto out;
 	}

@@ -132,6 +132,11 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 
 	memset(cov, 0, sizeof *cov);
 	*have = 1;
+	if (sandbox_make_scratch(sb, scratch, err) < 0) {
+		memset(&b, 0, sizeof b);
+		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
+		goto out;
+	}
 	int slot = build_slot_acquire(L);
 	int built = build_coverage(sb, spec, src, scratch, &b, err);
 	build_slot_release(slot);
@@ -194,7 +199,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		snprintf(err, ERRLEN, "'%s': cannot create: %s", out_dir, strerror(errno));
 		goto out;
 	}
-	if (sandbox_open(&sb, herr) < 0)
+	if (sandbox_open(&sb, herr) < 0 || sandbox_make_scratch(sb, scratch, herr) < 0)
 		goto write;
 	int slot = build_slot_acquire(L);
 	int bs = build_submission(sb, spec, src, scratch, &build, herr);

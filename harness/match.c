@@ -49,12 +49,13 @@ static enum match_verdict match_exact(enum match_tolerance tol, const char *want
 		return final ? MATCH_NO : MATCH_MORE;
 	}
 	if (blen == wlen) {
+		/* exactly these bytes, and nothing more: what follows soon must be looked at */
 		*consumed = wlen;
-		return tol != TOL_NONE && !final ? MATCH_YES_MORE : MATCH_YES;
+		return final ? MATCH_YES : MATCH_YES_MORE;
 	}
 	if (tolerated(tol, buf[wlen]) && blen == wlen + 1) {
 		*consumed = wlen + 1;
-		return MATCH_YES;
+		return final ? MATCH_YES : MATCH_YES_MORE;
 	}
 	*diff_at = (long)(tolerated(tol, buf[wlen]) ? wlen + 1 : wlen);
 	return MATCH_NO;
@@ -94,7 +95,6 @@ enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
 	case MATCH_REGEX: {
 		regex_t re;
 		char *pat = xstrndup(want, wlen);
-		char *text = xstrndup(buf, blen);
 		regmatch_t m;
 		int rc = regcomp(&re, pat, REG_EXTENDED);
 		free(pat);
@@ -102,15 +102,17 @@ enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
 			char msg[128];
 			regerror(rc, &re, msg, sizeof msg);
 			snprintf(err, ERRLEN, "bad regular expression: %s", msg);
-			free(text);
 			return MATCH_NO;
 		}
-		rc = regexec(&re, text, 1, &m, 0);
+		/* the whole buffer, NUL bytes included */
+		m.rm_so = 0;
+		m.rm_eo = (regoff_t)blen;
+		rc = regexec(&re, buf, 1, &m, REG_STARTEND);
 		regfree(&re);
-		free(text);
 		if (rc == 0) {
 			*consumed = (size_t)m.rm_eo;
-			return MATCH_YES;
+			/* a match that reaches the last byte may grow with the next ones */
+			return (size_t)m.rm_eo == blen && !final ? MATCH_YES_MORE : MATCH_YES;
 		}
 		return final ? MATCH_NO : MATCH_MORE;
 	}

@@ -31,9 +31,12 @@
 #define MAX_PROCS 8
 #define MAX_HELD 8
 #define MAX_DGRAMS 256
-#define SETTLE_MS 100		/* how long a tolerated trailing byte may lag behind */
+#define SETTLE_MS 50		/* how long bytes after a match may lag behind and still count */
 #define QUIET_MS 200		/* silence that ends what the reference said */
 #define TRANSCRIPT_CAP (256 * 1024)
+#define MAX_EVENTS 20000	/* events kept per probe; the rest are folded into the last */
+#define MAX_BUFFERED (64 << 20)	/* bytes a peer may send that no step has taken yet */
+#define READS_PER_TURN 16	/* reads of one connection before pump() looks at the clock again */
 
 struct dgram {
 	char *data;
@@ -71,6 +74,7 @@ struct probe_run {
 	const struct probe_env *env;
 	const struct probe *probe;
 	int step;
+	int run;		/* which repetition of the probe */
 	uint64_t rng;
 	int64_t t0;
 	struct probe_var *vars;
@@ -107,6 +111,19 @@ const char *event_name(enum event_kind k)
 static void ev(struct probe_run *r, enum event_kind k, const char *who, const void *data, size_t len)
 {
 	struct probe_result *res = r->res;
+	/*
+	 * Past the transcript's cap, bytes are counted, not kept: a run of sends
+	 * or receives on one connection folds into its last event, and past the
+	 * event cap everything folds into the last one.
+	 */
+	if (res->nevents && (r->transcript_bytes >= TRANSCRIPT_CAP || res->nevents >= MAX_EVENTS)) {
+		struct event *last = &res->events[res->nevents - 1];
+		if (res->nevents >= MAX_EVENTS ||
+		    (last->kind == k && (k == EV_SEND || k == EV_RECV) && !strcmp(last->who, who ? who : ""))) {
+			last->len += len;
+			return;
+		}
+	}
 	res->events = xrealloc(res->events, (res->nevents + 1) * sizeof *res->events);
 	struct event *e = &res->events[res->nevents++];
 	size_t keep = len < EVENT_KEEP ? len : EVENT_KEEP;
@@ -316,7 +333,14 @@ static void conn_read(struct probe_run *r, struct conn *c)
 {
 	char buf[65536];
 
-	for (;;) {
+	for (int turn = 0; turn < READS_PER_TURN; turn++) {
+		if (c->in.len >= MAX_BUFFERED) {
+			/* a peer that floods the harness gets no more of its memory */
+			c->err = EFBIG;
+			note(r, EV_NOTE, c->name, "more than %d MiB arrived that no step took: no longer read",
+			     MAX_BUFFERED >> 20);
+			return;
+		}
 		if (c->udp) {
 			struct sockaddr_storage from;
 			socklen_t fl = sizeof from;
@@ -380,6 +404,18 @@ static void note_exit(struct probe_run *r, struct proc *pr)
 	ev(r, EV_EXIT, pr->program, d.buf, d.len);
 	sb_release(&d);
 	pr->exit_noted = 1;
+}
+
+/* Why reading a connection stopped, other than EOF or a reset. */
+static const char *read_error(const struct conn *c)
+{
+	static char buf[128];
+	if (c->err == EFBIG)
+		snprintf(buf, sizeof buf, "the peer sent more than %d MiB that no step took",
+			 MAX_BUFFERED >> 20);
+	else
+		snprintf(buf, sizeof buf, "reading failed: %s", strerror(c->err));
+	return buf;
 }
 
 typedef int (*done_fn)(struct probe_run *r, void *arg);
@@ -865,7 +901,7 @@ static int expectation(struct probe_run *r, const struct step *s, struct strbuf 
 			*record = 1;
 			return 0;
 		}
-		const struct ref_obs *o = r->env->ref ? ref_find(r->env->ref, r->probe->name, r->step) :
+		const struct ref_obs *o = r->env->ref ? ref_find(r->env->ref, r->probe->name, r->step, r->run) :
 						       NULL;
 		if (!o)
 			return fail(r, "harness error: no reference output recorded for step %d",
@@ -934,9 +970,8 @@ static int step_connect(struct probe_run *r, const struct step *s)
 		}
 	}
 	c->noread = 0;
-	/* accepted, then reset before we looked: a connection all the same */
-	int reset = e == ECONNRESET;
-	if (e && !reset) {
+	/* accepted, then reset before we looked: a connection all the same; read() tells the rest */
+	if (e && e != ECONNRESET) {
 		conn_close_fd(c);
 		note(r, EV_REFUSED, name, "%s port %d: %s", addr, port, strerror(e));
 		if (want_refused && e == ECONNREFUSED)
@@ -944,10 +979,6 @@ static int step_connect(struct probe_run *r, const struct step *s)
 		return fail(r, "could not connect to %s port %d: %s", addr, port, strerror(e));
 	}
 	note(r, EV_CONNECT, name, "%s port %d", addr, port);
-	if (reset) {
-		c->rst = 1;
-		ev(r, EV_RST, name, NULL, 0);
-	}
 	if (want_refused)
 		return fail(r, "the connection to %s port %d was accepted; expected it refused", addr,
 			    port);
@@ -1028,7 +1059,8 @@ static int record_reference(struct probe_run *r, const struct step *s, struct co
 	int64_t deadline = within(r, s);
 	for (;;) {
 		struct wait_conn w = { c, c->in.len, c->ndg };
-		int64_t quiet = now_ms() + QUIET_MS;
+		/* the first byte may take the step's whole deadline; then quiet ends the answer */
+		int64_t quiet = c->in.len ? now_ms() + scaled_ms(QUIET_MS) : deadline;
 		if (!pump(r, quiet < deadline ? quiet : deadline, conn_changed, &w))
 			break;
 		if (c->eof || c->rst || c->err)
@@ -1036,7 +1068,7 @@ static int record_reference(struct probe_run *r, const struct step *s, struct co
 	}
 	if (!c->in.len)
 		return fail(r, "the reference sent nothing at this step");
-	ref_add(r->env->ref, r->probe->name, r->step, c->in.buf, c->in.len);
+	ref_add(r->env->ref, r->probe->name, r->step, r->run, c->in.buf, c->in.len);
 	sb_reset(&c->in);
 	return 0;
 }
@@ -1103,7 +1135,7 @@ static int step_expect(struct probe_run *r, const struct step *s)
 		}
 		if (m == MATCH_YES_MORE) {
 			struct wait_conn w = { c, c->in.len, c->ndg };
-			int64_t settle = now_ms() + SETTLE_MS;
+			int64_t settle = now_ms() + scaled_ms(SETTLE_MS);
 			if (!pump(r, settle < deadline ? settle : deadline, conn_changed, &w))
 				final = 1;
 			continue;
@@ -1169,7 +1201,7 @@ static int step_expect_eof(struct probe_run *r, const struct step *s)
 		return reset_ok && reset_ok->num ? 0 :
 			fail(r, "the connection was reset (RST) instead of closed (FIN)");
 	if (c->err)
-		return fail(r, "reading failed: %s", strerror(c->err));
+		return fail(r, "%s", read_error(c));
 	ev(r, EV_TIMEOUT, c->name, NULL, 0);
 	return fail(r, "the connection was still open after %.1fs%s", within_s(r, s),
 		    extra ? " (data arrived, but no close)" : "");
@@ -1398,14 +1430,14 @@ static int step_udp_expect(struct probe_run *r, const struct step *s)
 		goto out;
 	}
 	if (!c->ndg) {
-		fail(r, "reading failed: %s", strerror(c->err));
+		fail(r, "%s", read_error(c));
 		goto out;
 	}
 	struct dgram d = c->dg[0];
 	memmove(c->dg, c->dg + 1, (c->ndg - 1) * sizeof *c->dg);
 	c->ndg--;
 	if (record) {
-		ref_add(r->env->ref, r->probe->name, r->step, d.data, d.len);
+		ref_add(r->env->ref, r->probe->name, r->step, r->run, d.data, d.len);
 		rc = 0;
 	} else {
 		int mode = match_mode_parse(opt_text(s, "match", "exact"));
@@ -1479,7 +1511,7 @@ static int expect_output(struct probe_run *r, const struct step *s, int errstrea
 	if (record) {
 		pump(r, deadline, proc_ended, pr);
 		capture_text(output_of(pr, errstream), &out);
-		ref_add(r->env->ref, r->probe->name, r->step, out.buf ? out.buf : "", out.len);
+		ref_add(r->env->ref, r->probe->name, r->step, r->run, out.buf ? out.buf : "", out.len);
 		rc = 0;
 		goto out;
 	}
@@ -1580,7 +1612,7 @@ static int step_expect_echo(struct probe_run *r, const struct step *s)
 			     (long)(c->in.len - from));
 		fail(r, "only %zu of the %zu bytes sent came back, then the %s", c->in.len, wlen,
 		     c->rst ? "connection was reset" : c->eof ? "connection was closed" :
-		     c->err ? "connection failed" : "deadline passed");
+		     c->err ? read_error(c) : "deadline passed");
 		goto out;
 	}
 	/* more than was sent: wait no longer for it, but what is there counts */
@@ -1685,7 +1717,7 @@ static int step_flood(struct probe_run *r, const struct step *s)
 		if (k < 0 && errno != EAGAIN)
 			break;
 		/* full: the peer has stopped reading (it is writing to us) once it stays full */
-		int64_t quiet = now_ms() + QUIET_MS;
+		int64_t quiet = now_ms() + scaled_ms(QUIET_MS);
 		if (!wait_fd(r, c->fd, POLLOUT, quiet < deadline ? quiet : deadline))
 			break;
 	}
@@ -1851,7 +1883,7 @@ static int step_udp_expect_none(struct probe_run *r, const struct step *s)
 		set_observed(r, c->dg[0].data, c->dg[0].len, -1);
 		return fail(r, "a datagram arrived where none was expected");
 	}
-	return fail(r, "reading failed: %s", strerror(c->err));
+	return fail(r, "%s", read_error(c));
 }
 
 static int step_udp_reply(struct probe_run *r, const struct step *s)
@@ -2049,6 +2081,7 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 	r.t0 = now_ms();
 	int64_t t0_us = now_us();
 	r.rng = hash64(probe->name, env->seed) + (uint64_t)run_no;
+	r.run = run_no;
 	res->failed_step = -1;
 	res->diff_at = -1;
 	for (size_t i = 0; i < probe->nsteps; i++) {
@@ -2123,20 +2156,22 @@ void probe_result_release(struct probe_result *res)
 	memset(res, 0, sizeof *res);
 }
 
-const struct ref_obs *ref_find(const struct ref_data *ref, const char *probe, int step)
+const struct ref_obs *ref_find(const struct ref_data *ref, const char *probe, int step, int run)
 {
 	for (size_t i = 0; i < ref->n; i++)
-		if (ref->v[i].step == step && !strcmp(ref->v[i].probe, probe))
+		if (ref->v[i].step == step && ref->v[i].run == run && !strcmp(ref->v[i].probe, probe))
 			return &ref->v[i];
 	return NULL;
 }
 
-void ref_add(struct ref_data *ref, const char *probe, int step, const char *data, size_t len)
+void ref_add(struct ref_data *ref, const char *probe, int step, int run, const char *data,
+	     size_t len)
 {
 	ref->v = xrealloc(ref->v, (ref->n + 1) * sizeof *ref->v);
 	struct ref_obs *o = &ref->v[ref->n++];
 	o->probe = xstrdup(probe);
 	o->step = step;
+	o->run = run;
 	o->data = xstrndup(data, len);
 	o->len = len;
 }

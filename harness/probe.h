@@ -80,6 +80,7 @@ void probe_result_release(struct probe_result *res);
 struct ref_obs {
 	char *probe;
 	int step;
+	int run;		/* the repetition it belongs to (repeat:) */
 	char *data;
 	size_t len;
 };
@@ -89,8 +90,9 @@ struct ref_data {
 	size_t n;
 };
 
-const struct ref_obs *ref_find(const struct ref_data *ref, const char *probe, int step);
-void ref_add(struct ref_data *ref, const char *probe, int step, const char *data, size_t len);
+const struct ref_obs *ref_find(const struct ref_data *ref, const char *probe, int step, int run);
+void ref_add(struct ref_data *ref, const char *probe, int step, int run, const char *data,
+	     size_t len);
 void ref_release(struct ref_data *ref);
 
 /* What the grade stage gives the interpreter for one submission. */

@@ -49,6 +49,7 @@
 #include <linux/securebits.h>
 #include <net/if.h>
 #include <sched.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -103,6 +104,8 @@ struct sandbox {
 	gid_t gid;
 	char *boxdir;		/* where each box's root file system is assembled */
 	int nboxes;		/* boxes made so far, for unique names */
+	int uid_lock;		/* root mode: the lock that holds uid for this worker */
+	int pids_set;		/* pids.max has been written */
 	pid_t *inits;		/* inits of ended boxes, not yet reaped */
 	size_t ninits;
 	char *cg[2];		/* root mode: its memory and pids cgroups, once made */
@@ -347,33 +350,7 @@ static const char *mode_warning(enum sb_mode m)
 static const char *cgroup_of(struct sandbox *sb, int which);
 static int cgroup_join(const char *dir, const char *knob, const char *value, pid_t pid);
 
-/*
- * Root mode: the worker joins a memory and a pids cgroup of its own, so that
- * every box it forks is in them from its first instruction, at no cost per box.
- */
-static void join_cgroups(struct sandbox *sb)
-{
-	char val[32];
-	struct sandbox_limits lim;
-
-	sandbox_default_limits(&lim);
-	const char *mem = cgroup_of(sb, 0);
-	snprintf(val, sizeof val, "%ld", lim.memory_mb << 20);
-	if (mem && cgroup_join(mem, "memory.limit_in_bytes", val, getpid()) == 0) {
-		sb->cg_limit_mb = lim.memory_mb;
-	} else if (mem) {
-		rmdir(mem);
-		free(sb->cg[0]);
-		sb->cg[0] = NULL;
-	}
-	const char *pids = cgroup_of(sb, 1);
-	snprintf(val, sizeof val, "%d", BOX_NPROC);
-	if (pids && cgroup_join(pids, "pids.max", val, getpid()) < 0) {
-		rmdir(pids);
-		free(sb->cg[1]);
-		sb->cg[1] = NULL;
-	}
-}
+static int take_uid(struct sandbox *sb, char *err);
 
 int sandbox_open(struct sandbox **out, char *err)
 {
@@ -381,6 +358,7 @@ int sandbox_open(struct sandbox **out, char *err)
 
 	*out = NULL;
 	sb->mode = run_mode;
+	sb->uid_lock = -1;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
 		goto fail;
@@ -399,7 +377,7 @@ int sandbox_open(struct sandbox **out, char *err)
 		uid_t uid = getuid();
 		gid_t gid = getgid();
 		char map[64];
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET | CLONE_NEWNS) < 0) {
 			snprintf(err, ERRLEN, "sandbox: user namespace: %s", strerror(errno));
 			goto fail;
 		}
@@ -414,18 +392,21 @@ int sandbox_open(struct sandbox **out, char *err)
 		sb->uid = 0;
 		sb->gid = 0;
 	} else {
-		if (!(weaken & WEAK_NETNS) && unshare(CLONE_NEWNET) < 0) {
+		if (unshare(CLONE_NEWNS | ((weaken & WEAK_NETNS) ? 0 : CLONE_NEWNET)) < 0) {
 			snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
 			goto fail;
 		}
-		/* a user id of its own per worker: RLIMIT_NPROC and kill(-1) reach only this box */
-		sb->uid = (uid_t)(61000 + getpid() % 4000);
-		sb->gid = sb->uid;
+		/* a user id of its own per worker: RLIMIT_NPROC and kill(-1) reach only its boxes */
+		if (take_uid(sb, err) < 0)
+			goto fail;
+	}
+	/* the worker's own mounts (its scratch file systems) vanish with it */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(err, ERRLEN, "sandbox: private mounts: %s", strerror(errno));
+		goto fail;
 	}
 	if (loopback_up(err) < 0)
 		goto fail;
-	if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS))
-		join_cgroups(sb);
 	/* under the run's own work folder when there is one, so that its removal takes it too */
 	const char *tmp = getenv("SOCKGRADE_WORKROOT");
 	if (!tmp || !*tmp)
@@ -441,8 +422,67 @@ int sandbox_open(struct sandbox **out, char *err)
 	*out = sb;
 	return 0;
 fail:
+	if (sb->uid_lock >= 0)
+		close(sb->uid_lock);
 	free(sb);
 	return -1;
+}
+
+/*
+ * Root mode: a user id of the worker's own, from a pool of lock files, so
+ * that two boxes graded at once never share one (RLIMIT_NPROC counts per
+ * user). The kernel frees an id when its worker dies.
+ */
+#define UID_BASE 1100000000u	/* far above any account's id */
+#define UID_POOL 4096
+
+static int take_uid(struct sandbox *sb, char *err)
+{
+	const char *dir = "/run/sockgrade-uids";
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		dir = "/tmp/sockgrade-uids";
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, ERRLEN, "sandbox: '%s': %s", dir, strerror(errno));
+			return -1;
+		}
+	}
+	unsigned int start = (unsigned int)getpid() % UID_POOL;
+	for (unsigned int i = 0; i < UID_POOL; i++) {
+		unsigned int n = (start + i) % UID_POOL;
+		char path[96];
+		snprintf(path, sizeof path, "%s/%u", dir, n);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			sb->uid_lock = fd;
+			sb->uid = sb->gid = (uid_t)(UID_BASE + n);
+			return 0;
+		}
+		close(fd);
+	}
+	snprintf(err, ERRLEN, "sandbox: all %d box user ids are taken", UID_POOL);
+	return -1;
+}
+
+/*
+ * In a box mode, makes path a file system of its own, 512 MiB at most, so
+ * that a program writing without end fills its own space, not the host's
+ * disk. Elsewhere just the folder.
+ */
+int sandbox_make_scratch(struct sandbox *sb, const char *path, char *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, ERRLEN, "'%s': cannot create: %s", path, strerror(errno));
+		return -1;
+	}
+	if (sb->mode == SB_NONE)
+		return 0;
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=0755") < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot mount its file system: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 const char *sandbox_mode(const struct sandbox *sb)
@@ -463,17 +503,12 @@ void sandbox_close(struct sandbox *sb)
 	sandbox_reap_boxes(sb, 1);
 	free(sb->inits);
 	for (int i = 0; i < 2; i++) {
-		if (!sb->cg[i])
-			continue;
-		/* out of it, back to the root of the hierarchy, so that it can go */
-		char *root = xasprintf("/sys/fs/cgroup/%s/cgroup.procs", i ? "pids" : "memory");
-		char pidtxt[32];
-		snprintf(pidtxt, sizeof pidtxt, "%d", (int)getpid());
-		write_text(root, pidtxt);
-		free(root);
-		rmdir(sb->cg[i]);
+		if (sb->cg[i])
+			rmdir(sb->cg[i]);
 		free(sb->cg[i]);
 	}
+	if (sb->uid_lock >= 0)
+		close(sb->uid_lock);
 	if (sb->boxdir) {
 		remove_tree(sb->boxdir);
 		free(sb->boxdir);
@@ -1092,18 +1127,30 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;
 	if (p->boxed) {
 		char go = 'n';
-		/* the box is in the worker's cgroups already: only a new memory limit is written */
-		if (sb->cg[0] && p->memory_mb > 0) {
+		/*
+		 * The box joins the worker's cgroups (made once; the worker itself stays
+		 * out, so that only student processes count). Boxes alive at once share
+		 * the memory limit last written.
+		 */
+		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
 			char val[32];
-			snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
-			char *knob = xasprintf("%s/memory.limit_in_bytes", sb->cg[0]);
-			if (sb->cg_limit_mb == p->memory_mb || write_text(knob, val) == 0) {
-				sb->cg_limit_mb = p->memory_mb;
-				p->memcg = 1;
-				p->failcnt0 = cgroup_read(sb->cg[0], "memory.failcnt");
-				go = 'm';
+			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, 0) : NULL;
+			if (mem) {
+				int same = sb->cg_limit_mb == p->memory_mb;
+				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
+				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
+					sb->cg_limit_mb = p->memory_mb;
+					p->memcg = 1;
+					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
+					go = 'm';
+				}
 			}
-			free(knob);
+			const char *pids = cgroup_of(sb, 1);
+			if (pids) {
+				snprintf(val, sizeof val, "%d", BOX_NPROC);
+				cgroup_join(pids, sb->pids_set ? NULL : "pids.max", val, pid);
+				sb->pids_set = 1;
+			}
 		}
 		if (write(sync[1], &go, 1) != 1) {
 			/* init is gone: the exec-error pipe says why */

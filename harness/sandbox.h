@@ -91,6 +91,9 @@ const char *sandbox_mode(const struct sandbox *sb);
 /* One line on what this mode does not provide, or NULL. */
 const char *sandbox_mode_warning(const struct sandbox *sb);
 
+/* Makes the folder a scratch copy goes in: in a box mode, a size-limited file system of its own. */
+int sandbox_make_scratch(struct sandbox *sb, const char *path, char *err);
+
 /* Makes a folder (the scratch copy) writable by the programs of the sandbox. */
 int sandbox_prepare_dir(struct sandbox *sb, const char *path, char *err);
 

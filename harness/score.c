@@ -346,6 +346,7 @@ int score_write_reference(const char *path, const struct spec *spec, uint64_t se
 		jw_object_begin(&w);
 		jw_kv_str(&w, "probe", ref->v[i].probe);
 		jw_kv_int(&w, "step", ref->v[i].step + 1);
+		jw_kv_int(&w, "run", ref->v[i].run + 1);
 		sb_reset(&hex);
 		hex_encode(&hex, ref->v[i].data, ref->v[i].len);
 		jw_kv_str(&w, "hex", hex.buf ? hex.buf : "");
@@ -386,6 +387,7 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 			goto out;
 		}
 		ref_add(ref, json_get_str(o, "probe", ""), (int)json_get_num(o, "step", 1) - 1,
+			(int)json_get_num(o, "run", 1) - 1,
 			data.buf ? data.buf : "", data.len);
 	}
 	json_free(root);

@@ -16,7 +16,10 @@ START_TEST(exact_equal)
 {
 	size_t used;
 	long diff;
+	/* while more may come, "nothing more" is not known yet */
 	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello world!", 12, 0, &used, &diff),
+			 MATCH_YES_MORE);
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello world!", 12, 1, &used, &diff),
 			 MATCH_YES);
 	ck_assert_uint_eq(used, 12);
 }
@@ -48,11 +51,14 @@ START_TEST(tolerance_nul_and_newline)
 {
 	size_t used;
 	long diff;
-	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\0", 3, 0, &used, &diff),
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\0", 3, 1, &used, &diff),
 			 MATCH_YES);
 	ck_assert_uint_eq(used, 3);
-	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\n", 3, 0, &used, &diff),
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\n", 3, 1, &used, &diff),
 			 MATCH_YES);
+	/* junk may still follow the tolerated byte */
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi\n", 3, 0, &used, &diff),
+			 MATCH_YES_MORE);
 	/* the tolerated byte may still be on its way */
 	ck_assert_int_eq(m(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "Hi", 2, 0, &used, &diff),
 			 MATCH_YES_MORE);
@@ -80,8 +86,14 @@ START_TEST(prefix_contains_regex)
 	ck_assert_uint_eq(used, 5);
 	ck_assert_int_eq(m(MATCH_CONTAINS, TOL_NONE, "abc", "xxab", 4, 0, &used, &diff), MATCH_MORE);
 	ck_assert_int_eq(m(MATCH_CONTAINS, TOL_NONE, "abc", "xxab", 4, 1, &used, &diff), MATCH_NO);
-	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "^Message: [a-z]+$", "Message: hi", 11, 0, &used,
+	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "^Message: [a-z]+$", "Message: hi", 11, 1, &used,
 			   &diff), MATCH_YES);
+	/* a match up to the last byte may still grow: "Hello wor" is not yet "Hello world!" */
+	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "Hello w[a-z]*!?", "Hello wor", 9, 0, &used, &diff),
+			 MATCH_YES_MORE);
+	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "Hello w[a-z]*!?", "Hello world!\n", 13, 0, &used,
+			   &diff), MATCH_YES);
+	ck_assert_uint_eq(used, 12);
 	ck_assert_int_eq(m(MATCH_REGEX, TOL_NONE, "^[0-9]+$", "12a", 3, 1, &used, &diff), MATCH_NO);
 }
 END_TEST
@@ -102,7 +114,10 @@ START_TEST(binary_data)
 	size_t used;
 	long diff;
 	char err[ERRLEN];
-	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0b", 3, 0, &used, &diff, err),
+	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0b", 3, 1, &used, &diff, err),
+			 MATCH_YES);
+	/* a regex sees past a NUL byte */
+	ck_assert_int_eq(match_bytes(MATCH_REGEX, TOL_NONE, "b$", 2, "a\0b", 3, 1, &used, &diff, err),
 			 MATCH_YES);
 	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0c", 3, 0, &used, &diff, err),
 			 MATCH_NO);
