@@ -47,7 +47,8 @@ BIN := $(BUILD)/sockgrade
 TEST_BIN := $(BUILD)/check_sockgrade
 
 ALL_SPECS := $(wildcard specs/*.yaml)
-GRADABLE := $(foreach s,$(ALL_SPECS),$(if $(wildcard submissions/$(basename $(notdir $(s)))/.),$(s)))
+SUBMISSIONS_ROOT = $(or $(SUBMISSIONS),submissions)
+GRADABLE = $(foreach s,$(ALL_SPECS),$(if $(wildcard $(SUBMISSIONS_ROOT)/$(basename $(notdir $(s)))/.),$(s)))
 
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) $(if $(filter 1,$(VERBOSE)),--verbose) \
@@ -70,7 +71,7 @@ test-deps:
 $(BUILD)/%.o: harness/%.c | $(BUILD)
 	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD)
+$(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD) test-deps
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(CHECK_CFLAGS) -Iharness -c $< -o $@
 

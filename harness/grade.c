@@ -222,6 +222,10 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		if (L->selfcheck && spec->probes[i].hidden)
 			continue;
 		probe_execute(&env, &spec->probes[i], &results[nres++]);
+		/* the grader's own failure in a probe is not the student's: the run says so */
+		const char *w = results[nres - 1].why;
+		if (w && !strncmp(w, "harness error", 13) && !*herr)
+			snprintf(herr, sizeof herr, "probe '%s': %s", spec->probes[i].name, w);
 	}
 	free(bins);
 	free(why);
@@ -325,8 +329,36 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Hashes a folder tree: names (sorted), link targets and contents, never following links. */
+static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget);
+
+/* Hashes a file through a fixed buffer, at most *budget bytes of it. */
+static uint64_t hash_file(const char *path, uint64_t h, long *budget)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return hash64_bytes(h, "?", 1);
+	ssize_t n;
+	while (*budget > 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+		h = hash64_bytes(h, buf, (size_t)n);
+		*budget -= n;
+	}
+	close(fd);
+	return h;
+}
+
+/*
+ * Hashes a folder tree: names (sorted), link targets and contents, never
+ * following links, and no more than the copy into the sandbox would take
+ * (64 MiB): beyond that a submission is not graded anyway.
+ */
 static uint64_t hash_tree(const char *dir, uint64_t h)
+{
+	long budget = 64L << 20;
+	return hash_tree_at(dir, h, &budget);
+}
+
+static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -348,16 +380,14 @@ static uint64_t hash_tree(const char *dir, uint64_t h)
 		h = hash64_bytes(h, names[i], strlen(names[i]) + 1);
 		if (lstat(p, &st) == 0) {
 			if (S_ISDIR(st.st_mode)) {
-				h = hash_tree(p, hash64_bytes(h, "d", 1));
+				h = hash_tree_at(p, hash64_bytes(h, "d", 1), budget);
 			} else if (S_ISLNK(st.st_mode)) {
 				char t[4096];
 				ssize_t k = readlink(p, t, sizeof t);
 				h = hash64_bytes(hash64_bytes(h, "l", 1), t, k > 0 ? (size_t)k : 0);
 			} else if (S_ISREG(st.st_mode)) {
-				struct strbuf sb = STRBUF_INIT;
-				read_file(p, &sb);
-				h = hash64_bytes(hash64_bytes(h, "f", 1), sb.buf ? sb.buf : "", sb.len);
-				sb_release(&sb);
+				h = hash64_bytes(h, &st.st_size, sizeof st.st_size);
+				h = hash_file(p, hash64_bytes(h, "f", 1), budget);
 			}
 		}
 		free(p);
@@ -384,6 +414,13 @@ static uint64_t base_fingerprint(const char *spec_path, const struct grade_opts 
 	return hash64_bytes(h, opts, strlen(opts));
 }
 
+/* The reference's tree and the compiler: known once the reference has been graded. */
+static uint64_t reference_fingerprint(uint64_t h, const char *ref_dir, const char *compiler)
+{
+	h = hash_tree(ref_dir, h);
+	return compiler ? hash64_bytes(h, compiler, strlen(compiler)) : h;
+}
+
 /* 1 when out_dir holds results graded from exactly this submission, spec and harness. */
 static int unchanged(const struct lab *L, const char *src, const char *out_dir, char *print,
 		     size_t len)
@@ -402,7 +439,7 @@ static int unchanged(const struct lab *L, const char *src, const char *out_dir, 
 }
 
 /* The student folders of dir, sorted; hidden names skipped. */
-static char **list_students(const char *dir, size_t *n, char *err)
+static char **list_students(const char *dir, size_t *n, int *skipped, char *err)
 {
 	DIR *d = opendir(dir);
 	char **names = NULL;
@@ -414,12 +451,19 @@ static char **list_students(const char *dir, size_t *n, char *err)
 	struct dirent *e;
 	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
-			continue;
+			continue;	/* .git and the like; and the reference's own folder */
 		char *p = xasprintf("%s/%s", dir, e->d_name);
 		int ok = is_dir(p);
 		free(p);
 		if (!ok)
 			continue;
+		if (!strcmp(e->d_name, "index.html") || !strcmp(e->d_name, "grades.csv") ||
+		    !strcmp(e->d_name, "junit.xml")) {
+			fprintf(stderr, "sockgrade: '%s/%s' is not graded: its name is that of a report "
+					"file; rename the folder\n", dir, e->d_name);
+			(*skipped)++;
+			continue;
+		}
 		names = xrealloc(names, (*n + 1) * sizeof *names);
 		names[(*n)++] = xstrdup(e->d_name);
 	}
@@ -500,15 +544,23 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 				progress(++done, n, t0);
 				continue;
 			}
-			/* a stale fingerprint must not survive a crash halfway */
+			/* neither a stale fingerprint nor stale results may survive a crash halfway */
 			char *fp = xasprintf("%s/.fingerprint", out);
+			char *rj = xasprintf("%s/results.json", out);
 			unlink(fp);
+			unlink(rj);
 			free(fp);
+			free(rj);
 			fflush(NULL);
 			pid_t pid = fork();
 			if (pid == 0)
 				worker_main(L, src, students[next], out, 0, print);
 			free(src);
+			if (pid < 0 && nrun > 0) {
+				/* out of processes for now: try again once a worker has ended */
+				free(out);
+				break;
+			}
 			if (pid < 0) {
 				fprintf(stderr, "sockgrade: fork: %s\n", strerror(errno));
 				write_harness_error(L, students[next], out, 3 << 8);
@@ -600,6 +652,9 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 	}
 	const struct json *ref_build = json_get(json_get(root, "extra_data"), "build");
 	build_known_compiler(json_get_str(ref_build, "compiler", NULL));
+	/* results reused from an earlier run must have met this same reference and compiler */
+	L->base_print = reference_fingerprint(L->base_print, ref_dir,
+					      json_get_str(ref_build, "compiler", NULL));
 	json_free(root);
 	if (failed) {
 		fprintf(stderr, "%s: spec refused: the reference (%s) must pass every probe; "
@@ -692,12 +747,15 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 		goto out;
 	printf("  reference passes all %zu probes\n", spec->nprobes);
 
-	students = list_students(subs, &n, err);
+	int skipped = 0;
+	students = list_students(subs, &n, &skipped, err);
 	if (!students && n == 0 && !is_dir(subs)) {
 		fprintf(stderr, "sockgrade: no submissions: %s\n", err);
 		goto out;
 	}
 	if (o->only) {
+		/* a student asked for by name is regraded, changed or not */
+		L.force = 1;
 		size_t k = 0;
 		for (size_t i = 0; i < n; i++) {
 			if (!strcmp(students[i], o->only))
@@ -731,6 +789,8 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 			errors);
 		rc = EXIT_ERROR;
 	}
+	if (skipped)
+		rc = EXIT_ERROR;
 	printf("  reports: %s/index.html\n", lab_dir);
 out:
 	for (size_t i = 0; i < n; i++)
