@@ -143,6 +143,7 @@ const char *verdict_code(enum verdict_status s)
 	case V_SIGNAL: return "SG";
 	case V_TIME: return "TO";
 	case V_MEMORY: return "ML";
+	case V_OUTPUT: return "OL";
 	case V_STOPPED: return "stopped";
 	case V_ERROR: return "XX";
 	}
@@ -162,6 +163,7 @@ void verdict_describe(const struct verdict *v, struct strbuf *sb)
 		break;
 	case V_TIME: sb_adds(sb, "time limit exceeded"); break;
 	case V_MEMORY: sb_adds(sb, "memory limit exceeded"); break;
+	case V_OUTPUT: sb_adds(sb, "output limit exceeded"); break;
 	case V_STOPPED: sb_adds(sb, "stopped by the harness"); break;
 	case V_ERROR: sb_addf(sb, "could not run: %s", v->detail); break;
 	}
@@ -1323,6 +1325,9 @@ static void reap(struct sbproc *p)
 			v->status = V_SIGNAL;
 	}
 	v->output_cut = capture_cut(&p->out) + capture_cut(&p->err);
+	/* stopped while it was still pouring out output: that is what ended it */
+	if (v->output_cut && v->status == V_STOPPED)
+		v->status = V_OUTPUT;
 	box_release(p);
 }
 

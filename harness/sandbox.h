@@ -17,6 +17,7 @@ enum verdict_status {
 	V_SIGNAL,	/* SG: killed by a signal it did not get from the harness */
 	V_TIME,		/* TO: wall or CPU time limit */
 	V_MEMORY,	/* ML: memory limit */
+	V_OUTPUT,	/* OL: still writing past the output limit when the harness stopped it */
 	V_STOPPED,	/* still running when the harness stopped it (the normal end of a server) */
 	V_ERROR,	/* XX: the harness could not run it */
 };
