@@ -406,6 +406,29 @@ START_TEST(test_never_listens)
 }
 END_TEST
 
+/*
+ * A listener in a network namespace other than the harness's: netlink cannot
+ * see it, so the scan reads /proc/<pid>/net/tcp{,6}, which shows the
+ * process's own namespace.
+ */
+START_TEST(test_listener_in_another_netns)
+{
+	struct sandbox *sb = open_sandbox();
+	int port = free_port(AF_INET, SOCK_STREAM);
+	char prog[256];
+	snprintf(prog, sizeof prog,
+		 "import socket,time\n"
+		 "s=socket.socket(); s.bind(('0.0.0.0', %d)); s.listen(); time.sleep(10)\n", port);
+	/* -r: a user namespace too, so that no root is needed for the network one */
+	const char *argv[] = { "unshare", "-rn", "python3", "-c", prog, NULL };
+	struct sbproc *p = spawn_argv(sb, argv);
+	struct endpoint ep = ready_on(p, "tcp", port);
+	ck_assert_str_eq(ep.addr, "0.0.0.0");
+	sbproc_free(p);
+	sandbox_close(sb);
+}
+END_TEST
+
 START_TEST(test_endpoint_is_any)
 {
 	struct endpoint ep = { AF_INET, "0.0.0.0", 1 };
@@ -428,6 +451,7 @@ Suite *make_launch_suite(void)
 	TCase *tc = tcase_create("ready");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_endpoint_is_any);
+	tcase_add_test(tc, test_listener_in_another_netns);
 	tcase_add_test(tc, test_delayed_listener_any_no_connect);
 	tcase_add_test(tc, test_loopback_listener);
 	tcase_add_test(tc, test_dual_stack_listener);
