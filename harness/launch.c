@@ -307,7 +307,7 @@ int launch_wait_ready(struct sbproc *p, const char *proto, int64_t deadline,
 			*blocked_us += now_us() - t0;
 		if (r > 0)
 			sbproc_events(p, fds, nf);
-		if (backoff < 32)
+		if (backoff < 16)
 			backoff *= 2;
 	}
 }

@@ -1,40 +1,49 @@
 #!/bin/bash
+# shellcheck disable=SC2154 # the B_* time bounds are set by printf -v in bounds()
 # isolation.sh: untrusted code stays in its box (SANDBOX=root).
 #
-# Grades the hostile hello-lab submissions of harness/tests/hostile/hello/,
-# each next to a copy of submissions/hello/correct, and checks after each
-# grading run:
-#   (a) time: each submission's grading time (results.json execution_time) and
-#       the run's wall time stay under bounds derived from the spec's limits;
-#   (b) no process of a box is left: the run's process tree (the grader runs
-#       under a child subreaper of ours, so every orphan comes back to us) is
-#       empty once the grader exits, and no process of a box uid
-#       (61000-64999) has this test's folder in its cwd, exe or command line;
+# Grades the hostile hello-lab submissions of harness/tests/hostile/hello/
+# (one attack each; see the comment atop each), each beside a copy of
+# submissions/hello/correct, in ONE run with --jobs 2, and checks:
+#   (a) time: the run's wall time and each submission's grading time
+#       (results.json execution_time) stay under bounds derived from the
+#       spec's limits (printed at the start);
+#   (b) no process of a box is left: the grader runs under a child subreaper
+#       of ours, so every orphan of its tree comes back to us; that tree must
+#       be empty once the grader exits, and no process may have a box uid the
+#       run used (a uid >= 61000 that is no account of the host) or a path
+#       below the run's work folder in its cwd, exe or command line;
 #   (c) nothing outside the scratch copies changed: the graded layout's
-#       reference/, specs/, harness/ and other labs' reports, the root-owned
-#       /tmp/sockgrade-canary, no file of a box uid or spy marker in /tmp,
-#       /var/tmp, /dev/shm or the live repository;
+#       reference/, specs/, harness/ and other labs' reports (hashed), the
+#       root-owned 0644 /tmp/sockgrade-canary, and no file of a box uid or
+#       spy marker in /tmp, /var/tmp, /dev/shm or the live repository;
 #   (d) every correct copy still has full marks;
-#   (e) per attack: ML, TO, caps reached, the spy saw and read nothing, no
-#       connection to the host, ...
-# Then it shows that the checks have teeth: SOCKGRADE_TEST_WEAKEN=<part>
-# leaves a part of the box out and the matching check must FAIL (a pass of
-# the meta-test). Last, a grader killed with SIGKILL mid-run must leave no
-# student process.
+#   (e) per attack: TO, ML, the pids/fd/file-size caps, a file system of the
+#       box's own, bounded output, the spy finds and reads nothing and is
+#       unprivileged, no connection to a host service, symlinks not followed,
+#       a hostile Makefile contained.
+# Then the meta-test: SOCKGRADE_TEST_WEAKEN=<part> leaves one part of the box
+# out, and the check that relies on it must now FAIL (which counts as a pass).
+# Last, a grader killed with SIGKILL mid-run must leave no student process.
 #
-# Usage: harness/tests/isolation.sh [path/to/sockgrade]   (as root; ~2-3 min)
+# Usage: harness/tests/isolation.sh [path/to/sockgrade]   (as root; ~2.5 min)
 #   PARTS="main meta killed" (default: all three) runs only some parts;
 #   KEEP=1 keeps the temporary folder (logs: <tmp>/out/<run>.json.log).
-# Output: one line per check, then "isolation: N passed, M failed".
+# Output: one line per check ("ok" or "FAIL"; "info" lines are not checks),
+# then exactly one line "isolation: N passed, M failed"; exit 1 if M > 0.
+# Needs bash, coreutils and python3 only.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
-bin=$(realpath "${1:-$top/build/sockgrade}")
+given=$(realpath "${1:-$top/build/sockgrade}")
 hostile="$top/harness/tests/hostile/hello"
 passed=0
 failed=0
 ok() { passed=$((passed + 1)); echo "ok   $*"; }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+expect() { if [ "$1" = 1 ]; then ok "$2"; else bad "$3"; fi; } # expect 1|0 OK-TEXT FAIL-TEXT
+finished=0
 finish() {
+	finished=1
 	echo "isolation: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 	exit
@@ -44,19 +53,30 @@ if [ "$(id -u)" != 0 ]; then
 	bad "isolation.sh must run as root (SANDBOX=root needs it; CI runs as root)"
 	finish
 fi
-if [ ! -x "$bin" ]; then
-	bad "no grader at $bin (run make first)"
+if [ ! -x "$given" ]; then
+	bad "no grader at $given (run make first)"
 	finish
 fi
 # one instance at a time: the canary and the box uids are machine-wide
 exec 9>/tmp/sockgrade-isolation.lock
-flock 9
+# (the lock belongs to the open file, which this shell keeps: python3 only takes it)
+python3 -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null || {
+	echo "waiting for another isolation.sh to finish"
+	python3 -c 'import fcntl; fcntl.flock(9, fcntl.LOCK_EX)'
+}
 
 T=$(mktemp -d /tmp/sockgrade-iso.XXXXXX)
 chmod 755 "$T"                  # world-readable like a course repository: the box must hide it
+bin="$T/sockgrade"              # a copy: others may rebuild build/sockgrade while we run
+cp "$given" "$bin"
 canary=/tmp/sockgrade-canary
 listener=
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
+	if [ "$finished" = 0 ]; then
+		echo "FAIL isolation.sh stopped early (see above)"
+		echo "isolation: $passed passed, $((failed + 1)) failed"
+	fi
 	[ -n "$listener" ] && kill "$listener" 2>/dev/null
 	rm -f "$canary"
 	if [ -n "${KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
@@ -67,8 +87,13 @@ trap cleanup EXIT
 cat >"$T/iso.py" <<'PY'
 import ctypes, hashlib, json, os, re, signal, socket, stat, sys, time
 
-BOX_UIDS = range(61000, 65000)
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)   # a reader may take only the lines it needs
 T = os.environ["ISO_T"]
+ACCOUNTS = {int(l.split(":")[2]) for l in open("/etc/passwd") if l.count(":") >= 3}
+
+def box_uid(uid):
+    """A box's user id: not root, not any account of the host (61000+ or a pool far above)."""
+    return uid != 0 and uid not in ACCOUNTS and uid >= 61000
 
 def procs():
     """pid -> (ppid, state, comm, uid) of every process."""
@@ -78,8 +103,9 @@ def procs():
             continue
         try:
             s = open(f"/proc/{e}/stat").read()
-            uid = os.stat(f"/proc/{e}").st_uid
-        except OSError:
+            st = open(f"/proc/{e}/status").read()
+            uid = int(st[st.index("\nUid:") + 5:].split()[0])      # real uid
+        except (OSError, ValueError):
             continue
         comm = s[s.index("(") + 1:s.rindex(")")]
         f = s[s.rindex(")") + 2:].split()
@@ -112,14 +138,31 @@ def descendants(root):
     return out
 
 def box_procs_of_test():
-    """Processes of a box uid that mention this test's folder."""
+    """Processes that belong to this test's grading: a box uid, or a path
+    below its work folder (scratch copies), or the grader's binary."""
     out = []
+    mine = {os.getpid(), os.getppid()}
     for pid, (ppid, st, comm, uid) in procs().items():
-        if uid in BOX_UIDS and st != "Z":
-            where = " ".join([cmdline(pid), link(pid, "cwd"), link(pid, "exe")])
-            if T in where:
-                out.append({"pid": pid, "uid": uid, "comm": comm, "where": where[:200]})
+        if st == "Z" or pid in mine:
+            continue
+        exe, where = link(pid, "exe"), " ".join([cmdline(pid), link(pid, "cwd")])
+        if (T + "/tmp/") in where + exe or exe == os.path.join(T, "sockgrade") or \
+                (box_uid(uid) and uid in RUN_UIDS and started(pid) <= RUN_END[0]):
+            out.append({"pid": pid, "uid": uid, "comm": comm, "where": (exe + " " + where)[:200]})
     return out
+
+RUN_UIDS = set()          # box uids seen in the run's tree
+RUN_END = [float("inf")]  # when the grader ended, in seconds since boot
+
+def started(pid):
+    try:
+        s = open(f"/proc/{pid}/stat").read()
+        return int(s[s.rindex(")") + 2:].split()[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+def uptime():
+    return float(open("/proc/uptime").read().split()[0])
 
 def reap():
     while True:
@@ -133,15 +176,14 @@ def reap():
 def kill_leftovers(pids):
     """SIGKILL by pid; a box uid's pid-hopping process by kill(-1) as that uid."""
     for _ in range(40):
-        live = [p for p in pids if os.path.exists(f"/proc/{p}")]
-        uids = set()
-        for p in live:
+        ps = procs()
+        uids = {ps[p][3] for p in pids if p in ps}
+        for p in pids:
             try:
                 os.kill(p, signal.SIGKILL)
-                uids.add(os.stat(f"/proc/{p}").st_uid)
             except OSError:
                 pass
-        for u in uids & set(BOX_UIDS):
+        for u in {u for u in uids if box_uid(u)}:
             if os.fork() == 0:
                 os.setresuid(u, u, u)
                 for _ in range(50):
@@ -181,8 +223,10 @@ def cmd_run(args):
         for d in descendants(os.getpid()):
             if d[1] == top:
                 workers.add(d[0])
+            if box_uid(d[4]):
+                RUN_UIDS.add(d[4])
         if kill_after is not None and killed_at is None and os.path.exists(os.environ["ISO_REFDONE"]):
-            box = [d for d in descendants(os.getpid()) if d[4] in BOX_UIDS and d[3] in ("hello_server", "sg-daemon")]
+            box = [d for d in descendants(os.getpid()) if box_uid(d[4]) and d[3] in ("hello_server", "sg-daemon")]
             if box:
                 time.sleep(kill_after)
                 os.kill(top, signal.SIGKILL)
@@ -193,6 +237,7 @@ def cmd_run(args):
         else:
             time.sleep(0.05)
     ended = time.monotonic()
+    RUN_END[0] = uptime() + 0.05
     left = []
     while time.monotonic() < (killed_at or ended) + 2.0:
         reap()
@@ -206,7 +251,8 @@ def cmd_run(args):
     kill_leftovers([l["pid"] for l in left] + [b["pid"] for b in left_uid])
     res = {"elapsed": ended - t0, "exit": os.waitstatus_to_exitcode(status),
            "leftovers": left, "leftovers_uid": left_uid, "checked_after": checked,
-           "workers": sorted(workers), "killed_after": None if killed_at is None else killed_at - t0}
+           "workers": sorted(workers), "uids": sorted(RUN_UIDS),
+           "killed_after": None if killed_at is None else killed_at - t0}
     json.dump(res, open(out, "w"))
 
 def tree_hash(root, skip=()):
@@ -235,7 +281,7 @@ def suspicious(root, depth):
                 st = os.lstat(p)
             except OSError:
                 continue
-            if st.st_uid in BOX_UIDS or f.startswith("spy-was-here"):
+            if box_uid(st.st_uid) or f.startswith("spy-was-here"):
                 out.append(p)
     return out
 
@@ -244,6 +290,8 @@ def cmd_state(args):
     s = {"planted": {}, "canary": None, "host": [], "repo": []}
     for sub in ("reference", "specs", "harness", "reports/echo", "reports/uecho"):
         s["planted"].update(tree_hash(os.path.join(T, "repo", sub)))
+    for p in suspicious(os.path.join(T, "repo"), 20):       # e.g. a marker at reports/spy-was-here
+        s["planted"][os.path.relpath(p, T)] = ["box-owned or spy file"]
     c = "/tmp/sockgrade-canary"
     try:
         st = os.lstat(c)
@@ -320,12 +368,21 @@ def claim(kind, labdir, name, *extra):
         bad = []
         for l in done:
             m = dict(re.findall(r"(\w+)=(\S+)", l))
-            if (int(m["uid"]) not in BOX_UIDS or int(m["euid"]) not in BOX_UIDS or int(m["caps"], 16)
+            if (not box_uid(int(m["uid"])) or not box_uid(int(m["euid"])) or int(m["caps"], 16)
                     or m["nnp"] != "1" or m["escapes"] != "0" or m["leaked_fds"] != "0"):
                 bad.append(l[len("spy: done: "):])
         esc = [l for p in procs_of(r) for l in unesc(p["stderr"]).split("\n") if l.startswith("ESCAPE")]
-        return (int(not bad), "uid %s, no capabilities, no_new_privs, no inherited fd" %
+        return (int(not bad), "uid %s (no account of the host), no capabilities, no_new_privs, no inherited fd" %
                 re.search(r"uid=(\d+)", done[0]).group(1)) if not bad else (0, bad[0] + (" | " + esc[0] if esc else ""))
+    if kind == "spy_proc":
+        done = lines_of(r, "spy: done:")
+        if not done:
+            return 0, "the spy never finished"
+        seen = [re.search(r"pid1_cmdline=(.*?) shadow=", l).group(1) for l in done]
+        info = [l for l in lines_of(r, "spy: INFO pid 1 is") if l != "spy: INFO pid 1 is ''"]
+        ok = all(v != "readable" for v in seen)
+        return int(ok), ("pid 1's command line: %s" % seen[0]) if ok else (
+            "the grader's command line is readable in the box: " + (info[0][len("spy: INFO pid 1 is "):] if info else "?"))
     if kind == "host_port":
         done = lines_of(r, "host_port: done")
         conn = [l for l in lines_of(r, "host_port: CONNECTED")]
@@ -342,9 +399,10 @@ def claim(kind, labdir, name, *extra):
         if not sees:
             return 0, "the killer never reported"
         n = max(int(re.search(r"sees (\d+)", l).group(1)) for l in sees)
-        ok = n <= 3 and not any("SENT" in l for l in k1)
-        return int(ok), "sees %d process(es) at most (%s); kill(1) %s" % (
-            n, sees[0].split(":", 2)[2].strip()[:80], k1[0].split(": ")[-1] if k1 else "?")
+        pids = [int(re.search(r"pid (\d+)", l).group(1)) for l in lines_of(r, "killer: pid")]
+        ok = n <= 3 and pids and max(pids) <= 3 and not any("SENT" in l for l in k1)
+        return int(bool(ok)), "its pid is %s (a pid namespace of its own: pid 2 under the box's init); sees %d process(es) at most (%s); kill(1): %s" % (
+            max(pids) if pids else "?", n, sees[0].split(":", 2)[2].strip()[:60], k1[0].split(": ")[-1] if k1 else "?")
     if kind == "fork_bomb":
         got = [int(m) for l in lines_of(r, "fork_bomb:") for m in re.findall(r"(\d+) forks", l)]
         failed = any("then fork" in l for l in lines_of(r, "fork_bomb:"))
@@ -364,14 +422,21 @@ def claim(kind, labdir, name, *extra):
         big = max(int(re.search(r"biggest file (\d+)", l).group(1)) for l in ls)
         if kind == "file_size":
             return int(big <= 64 << 20), "biggest file %d MiB (RLIMIT_FSIZE 64 MiB)" % (big >> 20)
-        return int(tot <= 64 << 20), "one run put %d MiB on the host's disk in files of at most %d MiB (no total cap)" % (tot >> 20, big >> 20)
+        # the program stops at ENOSPC of a file system of the box's own, or at its
+        # safety cap of 640 MiB: then nothing bounded what it put on the host's disk
+        full = [l for l in lines_of(r, "huge_file: big.") if "No space left" in l or "quota" in l.lower()]
+        return int(tot < 640 << 20 and bool(full)), (
+            "writes stopped at %d MiB in all: %s" % (tot >> 20, full[0].split(": ", 1)[1]) if full else
+            "one run wrote %d MiB in all (files of at most %d MiB) and was never stopped: "
+            "nothing caps what a box puts on the host's disk" % (tot >> 20, big >> 20))
     if kind == "output":
         cut = [p for p in procs_of(r) if "output limit" in p["description"]]
         size = os.path.getsize(os.path.join(labdir, name, "results.json"))
         longest = max(len(p["stdout"]) + len(p["stderr"]) for p in procs_of(r))
-        ok = cut and size < 4 << 20 and verdicts.count("TO") + verdicts.count("stopped") == len(verdicts)
-        return int(bool(ok)), "output cut on %d of %d runs (%s); results.json %d KiB; verdicts %s" % (
-            len(cut), len(verdicts), cut[0]["description"] if cut else "-", size >> 10, " ".join(verdicts))
+        rss = x.get("harness_rss_kb") or 0
+        ok = cut and size < 4 << 20 and rss < 64 << 10 and verdicts.count("TO") + verdicts.count("stopped") == len(verdicts)
+        return int(bool(ok)), "output cut on %d of %d runs (%s); results.json %d KiB; grader's worker %d MiB; verdicts %s" % (
+            len(cut), len(verdicts), cut[0]["description"] if cut else "-", size >> 10, rss >> 10, " ".join(verdicts))
     if kind == "symlinks":
         b = x["build"]
         srv = [p for p in b["programs"] if p["name"] == "hello_server"][0]
@@ -445,19 +510,27 @@ def cmd_listen(args):
             c.close()
 
 def cmd_bounds(args):
-    """bounds SPEC: per-class time bounds (s) from the spec's limits."""
+    """bounds SPEC COVERAGE: time bounds (s) per kind of submission, from the spec's limits."""
     text = open(args[0]).read()
+    cov = args[1] == "1"
     def dur(key, default):
         m = re.search(r"^\s*%s:\s*([\d.]+)(ms|s)?" % key, text, re.M)
         return default if not m else float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
     R, W, B = dur("ready_within", 5), dur("within", 2), dur("build_within", 60)
-    probe, build, stop = 1.0, 5.0, 0.5   # allowances: a probe that runs normally, an ordinary compile, stop+teardown
-    # hello.yaml: 4 probes start the server with ready: tcp, 1 starts it without a port
-    # (expect_exit within W), 4 probes run the client; 2 programs to build.
-    serves = 9 * probe + 2 * build + 9 * stop
-    stuck = 4 * R + W + 4 * probe + 2 * build + 9 * stop
-    print("R=%g W=%g B=%g serves=%g stuck=%g nobuild=%g evilbuild=%g" % (
-        R, W, B, serves, stuck, 9 * probe + 2 * build + 9 * stop, B + build + 9 * probe + 9 * stop))
+    probe, build, tools, stop = 1.0, 5.0, 10.0, 0.5   # allowances, see the script's header
+    kinds = []
+    for block in re.split(r"\n  - name:", text.split("\nprobes:", 1)[1])[1:]:
+        server = "start: hello_server" in block
+        kinds.append((("noport" if "ready: none" in block else "server") if server else "client",
+                      "visibility: hidden" in block))
+    runs = kinds + ([k for k in kinds if not k[1]] if cov else [])
+    nbuild = 4 if cov else 2
+    extra = nbuild * build + (tools if cov else 0) + len(runs) * stop
+    serves = len(runs) * probe + extra
+    stuck = sum(R if k == "server" else W if k == "noport" else probe for k, _ in runs) + extra
+    evil = serves + (2 if cov else 1) * B              # the Makefile runs its attack in each build
+    print("R=%g W=%g B=%g runs=%d builds=%d serves=%g stuck=%g evil=%g" % (
+        R, W, B, len(runs), nbuild, serves, stuck, evil))
 
 {"run": cmd_run, "state": cmd_state, "diff": cmd_diff, "claim": cmd_claim, "runinfo": cmd_run_checks,
  "cgroups": cmd_cgroups, "listen": cmd_listen, "bounds": cmd_bounds}[sys.argv[1]](sys.argv[2:])
@@ -480,39 +553,53 @@ chmod 0644 "$canary"
 touch -d '2020-01-01' "$canary"
 
 # host service for host_port
-iso listen "$T/out/host-listener.log" >"$T/out/port" 2>/dev/null &
+python3 "$T/iso.py" listen "$T/out/host-listener.log" >"$T/out/port" 2>/dev/null 9>&- &
 listener=$!
 for _ in $(seq 50); do [ -s "$T/out/port" ] && break; sleep 0.1; done
 port=$(cat "$T/out/port")
 
-# bounds (seconds) derived from the spec's limits, per class of behaviour
-read -r bline < <(iso bounds "$repo/specs/hello.yaml")
-eval "$(echo "$bline" | tr ' ' '\n' | sed 's/^/B_/')"
-echo "bounds from specs/hello.yaml: ready_within ${B_R}s, within ${B_W}s, build_within ${B_B}s;" \
-	"allowances: 1 s per probe that runs normally, 5 s per ordinary compile, 0.5 s per probe to stop"
-echo "  serving submission:  9 probes x 1 + 2 builds x 5 + 9 x 0.5 = ${B_serves} s"
-echo "  never listens:       4 x ready ${B_R} + 1 x within ${B_W} + 4 client probes x 1 + 2 x 5 + 9 x 0.5 = ${B_stuck} s"
-echo "  evil Makefile:       build_within ${B_B} + 5 + 9 x 1 + 9 x 0.5 = ${B_evilbuild} s"
-echo "  a run: reference (${B_serves}) + sum(bounds) / jobs + max(bound)"
+# time bounds (seconds) from the spec's limits, per kind of behaviour
+bounds() { # bounds COVERAGE: sets B_R B_W B_B B_runs B_builds B_serves B_stuck B_evil
+	local line
+	read -r line < <(iso bounds "$repo/specs/hello.yaml" "$1")
+	for kv in $line; do printf -v "B_${kv%%=*}" %s "${kv#*=}"; done
+}
+bounds 1
+echo "time bounds from specs/hello.yaml (ready_within ${B_R}s, within ${B_W}s, build_within ${B_B}s) with the" \
+	"coverage pass (the visible probes again: $B_runs probe runs, $B_builds builds), allowing 1 s per probe" \
+	"that runs normally, 5 s per ordinary compile, 10 s for lcov+genhtml, 0.5 s per probe to stop:"
+echo "  serves (or is not built): $B_runs x 1 + $B_builds x 5 + 10 + $B_runs x 0.5 = $B_serves s"
+echo "  never listens:  ready_within ${B_R} per server start, within ${B_W} for the start without a port," \
+	"1 per client probe, + the same builds, tools and stops = $B_stuck s"
+echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = $B_evil s"
+echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | daemon | killer) echo "$B_serves" ;;
-	symlinks) echo "$B_nobuild" ;;
-	evil_makefile) echo "$B_evilbuild" ;;
-	*) echo "$B_stuck" ;; # never ready, or hostile work before listening capped by ready_within
+	*-correct | daemon | killer | symlinks) echo "$B_serves" ;;
+	evil_makefile) echo "$B_evil" ;;
+	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
 }
 
-# prepare RUN NAME...: a submissions folder with each hostile NAME and a correct copy beside it
+# prepare RUN NAME...: a submissions folder with each hostile NAME (and, when
+# CORRECT=1, a copy of the correct submission beside each, graded at the same time)
+CORRECT=1
 prepare() {
 	local run=$1 n
 	shift
 	mkdir -p "$T/subs/$run"
 	for n in "$@"; do
 		cp -r "$hostile/$n" "$T/subs/$run/$n"
-		cp -r "$top/submissions/hello/correct" "$T/subs/$run/$n-correct"
+		[ "$CORRECT" = 1 ] && cp -r "$top/submissions/hello/correct" "$T/subs/$run/$n-correct"
 		case "$n" in
-		host_port) sed -i "s/^#define HOST_PORT 0 /#define HOST_PORT $port /" "$T/subs/$run/$n/hello_server.c" ;;
+		host_port) # the port of the host listener goes into the source
+			python3 - "$T/subs/$run/$n/hello_server.c" "$port" <<-'EOF'
+				import sys
+				f, port = sys.argv[1], sys.argv[2]
+				src = open(f).read().replace("#define HOST_PORT 0 ", "#define HOST_PORT %s " % port, 1)
+				open(f, "w").write(src)
+			EOF
+			;;
 		symlinks)
 			ln -s ../../../reference/hello/hello_server.c "$T/subs/$run/$n/hello_server.c"
 			ln -s ../../../reference "$T/subs/$run/$n/refdir"
@@ -522,7 +609,8 @@ prepare() {
 	done
 }
 
-# grade RUN WEAKEN [--kill-after S]: one grading run under our subreaper
+# grade RUN WEAKEN [--kill-after S]: one grading run under our subreaper ($GRADE_ARGS: more options)
+GRADE_ARGS=""
 grade() {
 	local run=$1 weaken=$2
 	shift 2
@@ -530,11 +618,14 @@ grade() {
 	rm -rf "$repo/submissions"
 	mkdir -p "$repo/submissions"
 	cp -a "$T/subs/$run" "$repo/submissions/hello"
+	# no stale results from an earlier run (kept for KEEP=1)
+	[ -d "$repo/reports/hello" ] && mv "$repo/reports/hello" "$T/out/reports-before-$run"
 	iso state "$T/out/$run.before" "$top"
-	rm -rf "$repo/reports/hello"         # no stale results from an earlier run
-	ISO_REFDONE="$repo/reports/hello/.reference/results.json" TMPDIR="$T/tmp" SANDBOX=root SOCKGRADE_TEST_WEAKEN="$weaken" \
-		iso run "$T/out/$run.json" "$@" -- "$bin" grade --jobs 2 --reports "$repo/reports" \
-		--submissions "$repo/submissions/hello" "$repo/specs/hello.yaml"
+	# shellcheck disable=SC2086
+	ISO_REFDONE="$repo/reports/hello/.reference/results.json" TMPDIR="$T/tmp" SANDBOX=root \
+		SOCKGRADE_TEST_WEAKEN="$weaken" iso run "$T/out/$run.json" "$@" -- "$bin" grade --jobs 2 \
+		$GRADE_ARGS --reports "$repo/reports" --submissions "$repo/submissions/hello" \
+		"$repo/specs/hello.yaml" 9>&-
 	iso state "$T/out/$run.after" "$top"
 }
 
@@ -546,15 +637,20 @@ check() {
 	if [ "${out%% *}" = 1 ]; then ok "$label: ${out#* }"; else bad "$label: ${out#* }"; fi
 }
 
-# meta WEAKEN LABEL CLAIM NAME [ARG]: with WEAKEN the claim must fail
+# meta WEAKEN LABEL CLAIM NAME [ARG]: graded with WEAKEN, the claim must fail
 meta() {
 	local weaken=$1 label=$2 out
 	shift 2
+	out=$(iso claim graded "$repo/reports/hello" "$2" 2>&1)
+	if [ "${out%% *}" != 1 ]; then
+		bad "meta $weaken: $2 was not graded in the weakened run: ${out#* }"
+		return
+	fi
 	out=$(iso claim "$1" "$repo/reports/hello" "${@:2}" 2>&1)
 	if [ "${out%% *}" = 0 ]; then
-		ok "meta $weaken: the check '$label' goes red without the $weaken part: ${out#* }"
+		ok "meta $weaken: '$label' goes red without the $weaken part: ${out#* }"
 	else
-		bad "meta $weaken: the check '$label' still passes without the $weaken part (it cannot see it): ${out#* }"
+		bad "meta $weaken: '$label' still passes without the $weaken part (the check is blind to it): ${out#* }"
 	fi
 }
 
@@ -564,123 +660,144 @@ after() {
 	shift
 	read -r elapsed rc nleft left < <(iso runinfo "$T/out/$run.json")
 	for n in "$@"; do bs="$bs $(bound_of "$n")"; done
+	# shellcheck disable=SC2086
 	b=$(python3 -c "import sys; b = [float(x) for x in sys.argv[2:]]; print(round(float(sys.argv[1]) + sum(b) / 2 + max(b), 1))" "$B_serves" $bs)
 	if [ "$rc" = 0 ] && python3 -c "import sys; sys.exit(not $elapsed <= $b)"; then
 		ok "$run: grading exited 0 in $(printf %.1f "$elapsed") s (bound $b s)"
 	else
 		bad "$run: grading exited $rc in $(printf %.1f "$elapsed") s (bound $b s); log: $(tail -3 "$T/out/$run.json.log" | tr '\n' ' ')"
 	fi
-	[ "$nleft" = 0 ] && ok "$run: no process of a box left (run tree empty; no box-uid process mentions $T)" ||
+	if [ "$nleft" = 0 ]; then
+		ok "$run: no process of a box left (the run's process tree is empty; no process of its box uids or below its work folder)"
+	else
 		bad "$run: $nleft process(es) left: $left"
+	fi
 	{ read -r s1 d1; read -r s2 d2; read -r s3 d3; read -r s4 d4; } < <(iso diff "$T/out/$run.before" "$T/out/$run.after")
-	[ "$s1" = 1 ] && ok "$run: graded layout's reference/ specs/ harness/ and other labs' reports $d1" ||
-		bad "$run: graded layout's reference/ specs/ harness/ or other labs' reports $d1"
-	[ "$s2" = 1 ] && ok "$run: $canary $d2" || bad "$run: $canary $d2"
-	[ "$s3" = 1 ] && ok "$run: no new box-owned or spy file in /tmp, /var/tmp, /dev/shm" ||
-		bad "$run: new box-owned or spy files on the host: $d3"
-	[ "$s4" = 1 ] && ok "$run: no box-owned or spy file in the live repository $top" ||
-		bad "$run: box-owned or spy files in the live repository: $d4"
+	expect "$s1" "$run: the graded layout's reference/ specs/ harness/ and other labs' reports $d1" \
+		"$run: the graded layout's reference/ specs/ harness/ or other labs' reports $d1"
+	expect "$s2" "$run: $canary $d2" "$run: $canary $d2"
+	expect "$s3" "$run: no new box-owned or spy file in /tmp, /var/tmp, /dev/shm" \
+		"$run: new box-owned or spy files on the host: $d3"
+	expect "$s4" "$run: no box-owned or spy file in the live repository $top" \
+		"$run: box-owned or spy files in the live repository: $d4"
 	for n in "$@"; do
-		case "$n" in *-correct) check "$run: $n (graded next to ${n%-correct}) has full marks" full_marks "$n" ;; esac
-		check "$run: $n time" time "$n" "$(bound_of "$n")"
+		case "$n" in *-correct) check "$run: $n (graded beside ${n%-correct}) has full marks" full_marks "$n" ;; esac
+		check "$run: $n grading time" time "$n" "$(bound_of "$n")"
 	done
 }
 
-# ---------------------------------------------------------------------------
-# 1. every attack at once, each next to a correct copy (--jobs 2 pairs them)
-attacks="daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file killer memory_hog never_listens spy symlinks"
-names=""
-for a in $attacks; do names="$names $a $a-correct"; done
 parts=${PARTS:-main meta killed}
-if [[ " $parts " == *" main "* ]]; then
-prepare main $attacks
-echo "== main run: $attacks (each beside a correct copy), SANDBOX=root, --jobs 2"
-grade main ""
-# shellcheck disable=SC2086
-after main $names
-for a in $attacks; do check "main: $a graded, no harness error" graded "$a"; done
-check "main: endless_loop is stopped by a time limit" verdict endless_loop TO
-check "main: never_listens is stopped by a time limit" verdict never_listens TO
-check "main: memory_hog is stopped by the memory limit" verdict memory_hog ML
-check "main: fork_bomb is held by the pids limit" fork_bomb fork_bomb
-check "main: fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
-check "main: huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
-check "main: huge_file: the box's total writes to the host disk are capped" disk_total huge_file
-check "main: endless_output: output capped, harness unharmed" output endless_output
-check "main: killer sees and reaches only its own box" killer killer
-check "main: spy finds no reference/, reports/, specs/, submissions/ or harness/, reads and writes nothing outside" spy_fs spy
-check "main: spy runs unprivileged (box uid, no capabilities, no_new_privs, no inherited fd)" spy_priv spy
-check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
-check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
-check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
 
+# ---------------------------------------------------------------------------
+# 1. every attack in one run, each beside a correct copy (--jobs 2 grades the
+#    pair at the same time), with the coverage pass (the default), which runs
+#    the hostile code a second time
+attacks="daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file killer memory_hog never_listens spy symlinks"
+if [[ " $parts " == *" main "* ]]; then
+	names=""
+	for a in $attacks; do names="$names $a $a-correct"; done
+	# shellcheck disable=SC2086
+	prepare main $attacks
+	echo "== main run: every attack beside a correct copy; SANDBOX=root, --jobs 2"
+	bounds 1
+	grade main ""
+	# shellcheck disable=SC2086
+	after main $names
+	for a in $attacks; do check "main: $a graded, no harness error" graded "$a"; done
+	check "main: endless_loop is stopped by a time limit" verdict endless_loop TO
+	check "main: never_listens is stopped by a time limit" verdict never_listens TO
+	check "main: memory_hog is stopped by the memory limit" verdict memory_hog ML
+	check "main: fork_bomb is held by the pids limit (128)" fork_bomb fork_bomb
+	check "main: fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
+	check "main: huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
+	check "main: huge_file: all the box writes is capped (a file system of its own fills up)" disk_total huge_file
+	check "main: endless_output: output capped, grading goes on" output endless_output
+	check "main: killer sees and reaches only its own box" killer killer
+	check "main: spy finds no reference/ reports/ specs/ submissions/ harness/, reads and writes nothing outside" spy_fs spy
+	check "main: spy runs unprivileged" spy_priv spy
+	check "main: spy cannot read the grader's command line (pid 1 of its box)" spy_proc spy
+	check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
+	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
+	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
 fi
 
 # ---------------------------------------------------------------------------
-# 2. the meta-test: each check fails when the part of the box it relies on is left out
+# 2. the meta-test: each check must fail when the part of the box it relies
+#    on is left out (no coverage pass, no correct copies: only the attack matters)
 if [[ " $parts " == *" meta "* ]]; then
-echo "== weakened runs (SOCKGRADE_TEST_WEAKEN): each matching check must now FAIL"
-prepare netns host_port
-: >"$T/out/host-listener.log"
-grade netns netns
-meta netns "host_port reaches no host service" host_port host_port "$T/out/host-listener.log"
-check "netns: host_port-correct still full marks" full_marks host_port-correct
+	echo "== weakened runs (SOCKGRADE_TEST_WEAKEN=<part>): the matching check must now FAIL"
+	CORRECT=0
+	GRADE_ARGS=--no-coverage
+	bounds 0
 
-prepare mount spy
-grade mount mount
-meta mount "spy finds and reads nothing" spy_fs spy
+	prepare netns host_port
+	: >"$T/out/host-listener.log"
+	grade netns netns
+	meta netns "host_port reaches no host service" host_port host_port "$T/out/host-listener.log"
 
-prepare pidns killer daemon
-grade pidns pidns
-meta pidns "killer sees only its own box" killer killer
-read -r _ _ nleft left < <(iso runinfo "$T/out/pidns.json")
-echo "info pidns: with the pid namespace left out, the run left $nleft process(es) behind${left:+: $left}" \
-	"(0: the worker's subreaper sweep still caught the daemon)"
+	prepare mount spy
+	grade mount mount
+	meta mount "spy finds, reads and writes nothing outside" spy_fs spy
 
-prepare limits memory_hog fork_bomb fd_hog huge_file
-grade limits limits
-meta limits "memory_hog is stopped by the memory limit" verdict memory_hog ML
-meta limits "fork_bomb is held by the pids limit" fork_bomb fork_bomb
-meta limits "fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
-meta limits "huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
+	prepare pidns killer daemon
+	grade pidns pidns
+	meta pidns "killer sees and reaches only its own box" killer killer
+	read -r _ _ nleft left < <(iso runinfo "$T/out/pidns.json")
+	echo "info pidns: without the pid namespace, the pid-hopping daemon left $nleft process(es)${left:+: $left}" \
+		"(0 means the worker's subreaper sweep still caught it)"
 
-prepare uid spy
-grade uid uid
-meta uid "spy runs unprivileged" spy_priv spy
-meta uid "spy finds and reads nothing" spy_fs spy
-{ read -r _; read -r s2 d2; } < <(iso diff "$T/out/uid.before" "$T/out/uid.after")
-[ "$s2" = 0 ] && ok "meta uid: the canary check goes red too (the spy, root in its box, mounted the host's disk and wrote it): $d2" ||
-	echo "info uid: the canary stayed unchanged ($d2)"
-# the uid run may have written the canary and planted folders: restore them for what follows
-head -c 48 /dev/urandom | base64 >"$canary"
-touch -d '2020-01-01' "$canary"
-rm -f "$repo"/reports/*/spy-was-here "$repo"/harness/spy-was-here
+	prepare limits memory_hog fork_bomb fd_hog huge_file
+	grade limits limits
+	meta limits "memory_hog is stopped by the memory limit" verdict memory_hog ML
+	meta limits "fork_bomb is held by the pids limit" fork_bomb fork_bomb
+	meta limits "fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
+	meta limits "huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
 
+	prepare uid spy
+	grade uid uid
+	meta uid "spy runs unprivileged" spy_priv spy
+	meta uid "spy finds, reads and writes nothing outside" spy_fs spy
+	{ read -r _; read -r s2 d2; } < <(iso diff "$T/out/uid.before" "$T/out/uid.after")
+	if [ "$s2" = 0 ]; then
+		ok "meta uid: the canary check goes red too (root in its box, the spy mounted the host's disk and wrote the canary)"
+	else
+		echo "info uid: the canary stayed unchanged ($d2)"
+	fi
+	# the uid run may have written the canary and the planted folders: restore them
+	head -c 48 /dev/urandom | base64 >"$canary"
+	touch -d '2020-01-01' "$canary"
+	python3 -c 'import os, sys
+for d, _, fs in os.walk(sys.argv[1]):
+    [os.remove(os.path.join(d, f)) for f in fs if f.startswith("spy-was-here")]' "$repo"
 fi
 
 # ---------------------------------------------------------------------------
 # 3. the grader killed with SIGKILL mid-run leaves no student process
 if [[ " $parts " == *" killed "* ]]; then
-prepare killed never_listens daemon
-echo "== SIGKILL of the grader 1 s after a box program runs"
-grade killed "" --kill-after 1
-read -r elapsed rc nleft left < <(iso runinfo "$T/out/killed.json")
-after_s=$(python3 -c "import json; print('%.2f' % json.load(open('$T/out/killed.json'))['checked_after'])")
-killed_after=$(python3 -c "import json; print(json.load(open('$T/out/killed.json'))['killed_after'])")
-if [ "$killed_after" = None ]; then
-	bad "killed: no box program was ever seen running; the grader was not killed"
-elif [ "$nleft" = 0 ]; then
-	ok "killed: grader SIGKILLed at $(printf %.1f "$killed_after") s; no student process left ${after_s} s later"
-else
-	bad "killed: $nleft process(es) left 2 s after SIGKILL of the grader: $left"
-fi
-read -r nres what < <(iso cgroups "$T/out/killed.json")
-[ "$nres" = 0 ] || echo "info killed: the killed grader left $nres cgroup(s)/temp folder(s): $what"
-{ read -r _; read -r s2 d2; read -r s3 d3; } < <(iso diff "$T/out/killed.before" "$T/out/killed.after")
-[ "$s2" = 1 ] && [ "$s3" = 1 ] && ok "killed: canary unchanged, no box-owned file on the host" ||
-	bad "killed: host files changed: $d2 $d3"
-# what the killed run left is ours to clear
-rm -rf "$T/tmp"/sockgrade*
+	echo "== SIGKILL of the grader 1 s after a box program of a submission runs"
+	CORRECT=0
+	GRADE_ARGS=--no-coverage
+	prepare killed never_listens daemon
+	grade killed "" --kill-after 1
+	read -r elapsed rc nleft left < <(iso runinfo "$T/out/killed.json")
+	read -r after_s killed_after < <(python3 -c "import json; d = json.load(open('$T/out/killed.json')); print('%.2f' % d['checked_after'], d['killed_after'])")
+	if [ "$killed_after" = None ]; then
+		bad "killed: no box program was ever seen running; the grader was not killed"
+	elif [ "$nleft" = 0 ]; then
+		ok "killed: grader SIGKILLed at $(printf %.1f "$killed_after") s; no student process left ${after_s} s later"
+	else
+		bad "killed: $nleft process(es) left 2 s after SIGKILL of the grader: $left"
+	fi
+	read -r nres what < <(iso cgroups "$T/out/killed.json")
+	[ "$nres" = 0 ] || echo "info killed: the killed grader left $nres cgroup(s)/work folder(s): $what"
+	{ read -r _; read -r s2 d2; read -r s3 d3; } < <(iso diff "$T/out/killed.before" "$T/out/killed.after")
+	if [ "$s2" = 1 ] && [ "$s3" = 1 ]; then
+		ok "killed: canary unchanged, no box-owned file on the host"
+	else
+		bad "killed: host files changed: $d2 $d3"
+	fi
+	# what the killed run left is ours to clear
+	rm -rf "$T/tmp"/sockgrade*
 fi
 
 finish

@@ -1,9 +1,9 @@
 /* Hostile test data (sockgrade isolation test): writes files without end in
- * its working folder (the scratch copy, which lives on the host's disk).
- * RLIMIT_FSIZE (64 MiB) caps one file; this program ignores SIGXFSZ and, at
- * EFBIG, starts the next file, so it measures how much the box can put on
- * the host's disk in all. Safety cap for the shared test machine: 384 MiB in
- * all. It reports on stderr, then exits 1. */
+ * its working folder (the scratch copy). RLIMIT_FSIZE (64 MiB) caps one file;
+ * this program ignores SIGXFSZ and, at EFBIG, starts the next file, so it
+ * measures how much the box can write in all: a file system of the box's
+ * own must fill up (ENOSPC), not the host's disk. Safety cap for the shared
+ * test machine: 640 MiB in all. It reports on stderr, then exits 1. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -19,7 +19,7 @@ int main(void)
     long total = 0, biggest = 0;
     memset(buf, 'x', sizeof buf);
     signal(SIGXFSZ, SIG_IGN);
-    for (int f = 0; f < 6 && total < 384 * MiB; f++) {
+    for (int f = 0; f < 10 && total < 640 * MiB; f++) {
         char name[32];
         long size = 0;
         snprintf(name, sizeof name, "big.%d", f);
@@ -28,9 +28,11 @@ int main(void)
             fprintf(stderr, "huge_file: %s: %s\n", name, strerror(errno));
             break;
         }
-        while (total < 384 * MiB) {
+        int full = 0;
+        while (total < 640 * MiB) {
             ssize_t n = write(fd, buf, sizeof buf);
             if (n <= 0) {
+                full = n < 0 && errno != EFBIG;     /* out of space, not just one file */
                 fprintf(stderr, "huge_file: %s stopped at %ld bytes: %s\n", name, size,
                         n < 0 ? strerror(errno) : "0");
                 break;
@@ -40,6 +42,8 @@ int main(void)
         }
         close(fd);
         biggest = size > biggest ? size : biggest;
+        if (full)
+            break;
     }
     fprintf(stderr, "huge_file: total %ld bytes on disk, biggest file %ld bytes\n", total, biggest);
     return 1;

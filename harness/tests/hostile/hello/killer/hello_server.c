@@ -1,6 +1,7 @@
 /* Hostile test data (sockgrade isolation test): tries to kill everything it
  * can: kill(1, SIGKILL), kill(-1, SIGTERM), kill(-1, SIGKILL), reports the
- * results and the processes it can see in /proc, then serves like a correct
+ * results, the processes it can see in /proc and its own pid (in a pid
+ * namespace of its own: 2, under the box's init), then serves like a correct
  * server. Only its own box may be affected. */
 #include <dirent.h>
 #include <errno.h>
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
         n++;
     }
     fprintf(stderr, "killer: sees %d processes:%s\n", n, seen);
+    fprintf(stderr, "killer: pid %d, parent %d\n", (int)getpid(), (int)getppid());
     if (argc != 2)
         return 1;
     signal(SIGPIPE, SIG_IGN);

@@ -1,7 +1,8 @@
 /* Hostile test data (sockgrade isolation test): a spy. Before serving like a
  * correct server it looks for what a box must hide and reports on stderr:
- *   - its ids, capabilities and any inherited descriptor beyond 0-2 (in the
- *     last line) and what pid 1 of its box is;
+ *   - its ids, capabilities and any inherited descriptor beyond 0-2, and
+ *     whether it can read the command line of pid 1 (the box's init is a
+ *     fork of the grader: its argv names the host's folders and options);
  *   - every folder up its cwd, listed, and below each (depth 4) folders named
  *     reference/, reports/, specs/, submissions/, harness/ and other
  *     submissions (hello_server.c files): "FOUND <path>";
@@ -32,7 +33,7 @@
 
 static char self[4096];
 static int lines, found, nread, written, escapes, leaked;
-static char shadow[64] = "readable";
+static char shadow[64] = "readable", pid1[64];
 static time_t deadline;
 
 static void say(const char *fmt, ...)
@@ -195,8 +196,9 @@ int main(int argc, char **argv)
         closedir(d);
     if (fd >= 0)
         close(fd);
-    fd = open("/proc/1/cmdline", O_RDONLY);
+    fd = open("/proc/1/cmdline", O_RDONLY);         /* the grader's argv? */
     n = fd < 0 ? -1 : read(fd, status, 200);
+    snprintf(pid1, sizeof pid1, "%s", n > 0 ? "readable" : n == 0 ? "empty" : strerror(errno));
     for (ssize_t i = 0; i < n; i++)
         status[i] = status[i] ? status[i] : ' ';
     say("spy: INFO pid 1 is '%.*s'", (int)(n > 0 ? (n < 120 ? n : 120) : 0), status);
@@ -228,8 +230,9 @@ int main(int argc, char **argv)
         search("/tmp/m/tmp", 4);
     }
     fprintf(stderr, "spy: done: uid=%d euid=%d caps=%.16s nnp=%.1s leaked_fds=%d found=%d read=%d "
-            "written=%d escapes=%d shadow=%s\n", (int)getuid(), (int)geteuid(), cap ? cap + 8 : "?",
-            nnp ? nnp + 12 : "?", leaked, found, nread, written, escapes, shadow);
+            "written=%d escapes=%d pid1_cmdline=%s shadow=%s\n", (int)getuid(), (int)geteuid(),
+            cap ? cap + 8 : "?", nnp ? nnp + 12 : "?", leaked, found, nread, written, escapes, pid1,
+            shadow);
     if (argc != 2)
         return 1;
     signal(SIGPIPE, SIG_IGN);
