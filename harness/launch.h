@@ -26,7 +26,7 @@ int launch_scan(pid_t pid, const char *proto, struct endpoint *eps, int max);
 
 /*
  * Waits until p has such a socket: the one interval poll of the harness
- * (backoff from 1 ms to 32 ms, while also watching p's pidfd and output).
+ * (backoff from 1 ms to 16 ms, while also watching p's pidfd and output).
  * Returns 1 ready (eps filled, *n set), 0 deadline passed, -1 the process
  * ended first. The time spent waiting is added to *blocked_us (which may be NULL).
  */
