@@ -47,6 +47,7 @@ struct lab {
 	int force;			/* regrade unchanged submissions */
 	uint64_t base_print;		/* spec, harness and options: part of every fingerprint */
 	int build_slots;		/* builds at once (JOBS); probes may overlap beyond it */
+	pid_t parent;			/* the grader's main process, which workers die with */
 };
 
 /*
@@ -277,7 +278,7 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 	char err[ERRLEN] = "";
 	/* stop with the parent, whatever kills it; boxes die with the worker */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() == 1)
+	if (getppid() != L->parent)
 		_exit(3);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
@@ -676,6 +677,31 @@ out:
 	return rc;
 }
 
+/* Work folders of graders killed before they could remove them: their owner is gone. */
+static void remove_stale_workroots(const char *tmp)
+{
+	DIR *d = opendir(tmp);
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "sockgrade.", 10))
+			continue;
+		char *dir = xasprintf("%s/%s", tmp, e->d_name);
+		char *owner = xasprintf("%s/.owner", dir);
+		struct strbuf sb = STRBUF_INIT;
+		if (read_file(owner, &sb) == 0 && sb.buf) {
+			long pid = strtol(sb.buf, NULL, 10);
+			if (pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+				remove_tree(dir);
+		}
+		sb_release(&sb);
+		free(owner);
+		free(dir);
+	}
+	closedir(d);
+}
+
 static int lab_open(struct lab *L, const char *spec_path, const struct grade_opts *o,
 		    struct spec **spec, char **lab_dir, const char *sub)
 {
@@ -693,6 +719,7 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 		return -1;
 	}
 	const char *tmp = getenv("TMPDIR");
+	remove_stale_workroots(tmp && *tmp ? tmp : "/tmp");
 	char *tmpl = xasprintf("%s/sockgrade.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
 		fprintf(stderr, "sockgrade: '%s': cannot create: %s\n", tmpl, strerror(errno));
@@ -701,11 +728,16 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	}
 	/* searchable, not listable: the box's user reaches its own scratch copy below */
 	chmod(tmpl, 0711);
+	char owner[32], *op = xasprintf("%s/.owner", tmpl);
+	snprintf(owner, sizeof owner, "%d", (int)getpid());
+	write_file_atomic(op, owner, strlen(owner), err);
+	free(op);
 	L->workroot = tmpl;
 	setenv("SOCKGRADE_WORKROOT", tmpl, 1);
 	L->spec = *spec;
 	L->lab_dir = *lab_dir;
 	L->seed = o->seed_given ? o->seed : fresh_seed();
+	L->parent = getpid();
 	L->coverage = o->coverage;
 	L->force = o->force;
 	L->base_print = base_fingerprint(spec_path, o);

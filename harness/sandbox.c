@@ -69,6 +69,9 @@
 
 enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
 
+/* The cgroup v1 controllers a box joins, in this order. */
+enum { CG_MEMORY, CG_PIDS, CG_CPU, CG_DEVICES, NCG };
+
 static const char *const mode_names[] = { "none", "rootless", "root" };
 
 /* The mode of this run, chosen once by sandbox_select() before workers fork. */
@@ -105,11 +108,10 @@ struct sandbox {
 	char *boxdir;		/* where each box's root file system is assembled */
 	int nboxes;		/* boxes made so far, for unique names */
 	int uid_lock;		/* root mode: the lock that holds uid for this worker */
-	int pids_set;		/* pids.max has been written */
 	pid_t *inits;		/* inits of ended boxes, not yet reaped */
 	size_t ninits;
-	char *cg[2];		/* root mode: its memory and pids cgroups, once made */
-	int cg_failed[2];	/* 1: that hierarchy cannot be used here */
+	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
+	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
 	long cg_limit_mb;	/* the memory limit written last */
 };
 
@@ -504,7 +506,7 @@ void sandbox_close(struct sandbox *sb)
 	sandbox_sweep(sb);
 	sandbox_reap_boxes(sb, 1);
 	free(sb->inits);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < NCG; i++) {
 		if (sb->cg[i])
 			rmdir(sb->cg[i]);
 		free(sb->cg[i]);
@@ -795,7 +797,7 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 
 	snprintf(path, sizeof path, "%s/proc", root);
 	if (mkdir(path, 0555) < 0 ||
-	    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+	    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
 		report_stage(errpipe, STAGE_PROC);
 
 	snprintf(path, sizeof path, "%s/tmp", root);
@@ -901,12 +903,28 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
  * status and exits, which makes the kernel kill whatever is left in the box.
  * Never returns.
  */
+/*
+ * Init is a fork of the grader: its command line would tell a student the
+ * paths of the reports and submissions, and the seed. Blank it.
+ */
+static void hide_cmdline(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (read_file("/proc/self/cmdline", &sb) == 0 && sb.len > 0 && program_invocation_name) {
+		memset(program_invocation_name, 0, sb.len);
+		snprintf(program_invocation_name, sb.len, "sockgrade-init");
+	}
+	sb_release(&sb);
+	prctl(PR_SET_NAME, "sockgrade-init");
+}
+
 static void box_init(const struct sandbox *sb, const struct spawn *sp, const char *root,
 		     int fds[3], int sync_fd, int status_fd, int errpipe)
 {
 	char go;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	hide_cmdline();
 	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
 	if (read(sync_fd, &go, 1) != 1)
 		_exit(127);
@@ -969,21 +987,67 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
  * made on first use and shared by its boxes (making one per box costs
  * milliseconds). NULL where the hierarchy cannot be written.
  */
+static const char *const cg_names[NCG] = { "memory", "pids", "cpu", "devices" };
+
+static int cgroup_setup(int which, const char *dir);
+
 static const char *cgroup_of(struct sandbox *sb, int which)
 {
-	static const char *const ctrls[2] = { "memory", "pids" };
 	if (sb->cg[which] || sb->cg_failed[which])
 		return sb->cg[which];
-	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrls[which]);
+	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", cg_names[which]);
 	char *dir = xasprintf("%s/%d", base, (int)sb->worker);
-	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST)) {
+	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST) ||
+	    cgroup_setup(which, dir) < 0) {
 		sb->cg_failed[which] = 1;
+		rmdir(dir);
 		free(dir);
 	} else {
 		sb->cg[which] = dir;
 	}
 	free(base);
 	return sb->cg[which];
+}
+
+/*
+ * What each cgroup holds its boxes to: pids a bound on processes; cpu an
+ * equal share, so that a fork bomb in one worker's boxes cannot starve the
+ * others' deadlines; devices nothing but the few nodes a box has (a box
+ * process that became root still could not open a disk).
+ */
+static int cgroup_setup(int which, const char *dir)
+{
+	char *path;
+	int rc = 0;
+	char val[32];
+
+	switch (which) {
+	case CG_PIDS:
+		snprintf(val, sizeof val, "%d", BOX_NPROC);
+		path = xasprintf("%s/pids.max", dir);
+		rc = write_text(path, val);
+		free(path);
+		break;
+	case CG_CPU:
+		path = xasprintf("%s/cpu.shares", dir);
+		rc = write_text(path, "1024");
+		free(path);
+		break;
+	case CG_DEVICES: {
+		static const char *const allow[] = { "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
+						     "c 1:8 rwm", "c 1:9 rwm", "c 136:* rw",
+						     "c 5:2 rw" };
+		path = xasprintf("%s/devices.deny", dir);
+		rc = write_text(path, "a");
+		free(path);
+		path = xasprintf("%s/devices.allow", dir);
+		for (size_t i = 0; rc == 0 && i < sizeof allow / sizeof *allow; i++)
+			rc = write_text(path, allow[i]);
+		free(path);
+		break;
+	}
+	}
+	return rc;
 }
 
 /* Puts pid in dir, after writing value to knob when knob is given; 0 or -1. */
@@ -1136,7 +1200,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 		 */
 		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
 			char val[32];
-			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, 0) : NULL;
+			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, CG_MEMORY) : NULL;
 			if (mem) {
 				int same = sb->cg_limit_mb == p->memory_mb;
 				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
@@ -1147,11 +1211,10 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 					go = 'm';
 				}
 			}
-			const char *pids = cgroup_of(sb, 1);
-			if (pids) {
-				snprintf(val, sizeof val, "%d", BOX_NPROC);
-				cgroup_join(pids, sb->pids_set ? NULL : "pids.max", val, pid);
-				sb->pids_set = 1;
+			for (int c = CG_PIDS; c < NCG; c++) {
+				const char *dir = cgroup_of(sb, c);
+				if (dir)
+					cgroup_join(dir, NULL, NULL, pid);
 			}
 		}
 		if (write(sync[1], &go, 1) != 1) {
@@ -1303,7 +1366,9 @@ static void reap(struct sbproc *p)
 		v->status = V_ERROR;
 		snprintf(v->detail, sizeof v->detail, "wait4: %s", strerror(errno));
 	} else if (p->timed_out) {
-		v->status = V_TIME;
+		/* killed at its deadline, but it had hit its memory limit: that says more */
+		v->status = p->memcg && cgroup_read(p->sb->cg[CG_MEMORY], "memory.failcnt") > p->failcnt0 ?
+				    V_MEMORY : V_TIME;
 		v->signal = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 	} else if (WIFEXITED(st)) {
 		v->exit_code = WEXITSTATUS(st);
@@ -1319,7 +1384,7 @@ static void reap(struct sbproc *p)
 			 (v->signal == SIGKILL && p->cpu_limit_ms && v->cpu_ms >= p->cpu_limit_ms))
 			v->status = V_TIME;
 		else if (v->signal == SIGKILL && p->memcg &&
-			 cgroup_read(p->sb->cg[0], "memory.failcnt") > p->failcnt0)
+			 cgroup_read(p->sb->cg[CG_MEMORY], "memory.failcnt") > p->failcnt0)
 			v->status = V_MEMORY;
 		else
 			v->status = V_SIGNAL;
@@ -1661,9 +1726,8 @@ static int self_test(enum sb_mode mode, char *err)
 /* The cgroups of workers that died without cleaning up (SIGKILL): empty, and removed here. */
 static void remove_stale_cgroups(void)
 {
-	static const char *const ctrls[] = { "memory", "pids" };
-	for (size_t i = 0; i < 2; i++) {
-		char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", ctrls[i]);
+	for (size_t i = 0; i < NCG; i++) {
+		char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", cg_names[i]);
 		DIR *d = opendir(base);
 		if (d) {
 			struct dirent *e;
