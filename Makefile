@@ -55,7 +55,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests browser coverage deps test-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests isolation browser coverage deps test-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -110,7 +110,7 @@ check-specs: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests isolation
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -120,6 +120,10 @@ e2e: $(BIN)
 
 selfcheck-tests: $(BIN)
 	./harness/tests/selfcheck.sh $(BIN)
+
+# Hostile submissions against the root sandbox (as root: CI runs as root).
+isolation: $(BIN)
+	./harness/tests/isolation.sh $(BIN)
 
 # Coverage of the harness itself: a separate build folder, never mixed objects.
 coverage: deps test-deps
