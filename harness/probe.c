@@ -1610,9 +1610,10 @@ static int step_expect_echo(struct probe_run *r, const struct step *s)
 		set_expected(r, want + from, (wlen - from) < 256 ? wlen - from : 256);
 		set_observed(r, c->in.buf ? c->in.buf + from : "", c->in.len - from,
 			     (long)(c->in.len - from));
-		fail(r, "only %zu of the %zu bytes sent came back, then the %s", c->in.len, wlen,
-		     c->rst ? "connection was reset" : c->eof ? "connection was closed" :
-		     c->err ? read_error(c) : "deadline passed");
+		fail(r, "only %zu of the %zu bytes sent came back (%s)", c->in.len, wlen,
+		     c->rst ? "then the connection was reset" :
+		     c->eof ? "then the connection was closed" :
+		     c->err ? read_error(c) : "then the deadline passed");
 		goto out;
 	}
 	/* more than was sent: wait no longer for it, but what is there counts */

@@ -330,7 +330,6 @@ static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		      const yaml_node_t *v)
 {
 	struct spec *s = ctx;
-	(void)ctx;
 
 	if (!valid_name(k))
 		return fail(ld, key, "program name '%s' must be a plain name (letters, digits, _ and -)",

@@ -1219,7 +1219,7 @@ START_TEST(expect_echo_and_send_payload)
 	probe_result_release(&res);
 
 	fx_run(&f, "short", &res);
-	ck_failed(res, 3, "only 3 of the 6 bytes sent came back, then the deadline passed");
+	ck_failed(res, 3, "only 3 of the 6 bytes sent came back (then the deadline passed)");
 	ck_bytes_eq(res.observed, res.observed_len, "hel");
 	probe_result_release(&res);
 
