@@ -26,8 +26,9 @@ BUILD ?= build
 BUILD_PKGS := libyaml-dev pkg-config
 TEST_PKGS := check lcov python3 libxml2-utils
 
-WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes \
-	-Wno-format-truncation
+# snprintf truncation is meant (error buffers); only compilers that know the warning are told
+NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes $(NO_TRUNC)
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
