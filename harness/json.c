@@ -951,3 +951,34 @@ double json_get_num(const struct json *obj, const char *key, double dflt)
 {
 	return json_num(json_get(obj, key), dflt);
 }
+
+int json_remove(struct json *obj, const char *key)
+{
+	size_t klen, k = 0;
+	int removed = 0;
+
+	if (!obj || obj->type != JSON_OBJECT)
+		return 0;
+	klen = strlen(key);
+	for (size_t i = 0; i < obj->len; i++) {
+		if (obj->klens[i] == klen && !memcmp(obj->keys[i], key, klen)) {
+			free(obj->keys[i]);
+			json_free(obj->items[i]);
+			removed++;
+			continue;
+		}
+		obj->keys[k] = obj->keys[i];
+		obj->klens[k] = obj->klens[i];
+		obj->items[k++] = obj->items[i];
+	}
+	obj->len = k;
+	return removed;
+}
+
+void json_str_truncate(struct json *j, size_t len)
+{
+	if (j && j->type == JSON_STRING && j->len > len) {
+		j->str[len] = '\0';
+		j->len = len;
+	}
+}

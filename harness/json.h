@@ -65,6 +65,12 @@ struct json;
 struct json *json_parse(const char *text, size_t len, char *err);
 void json_free(struct json *j);
 
+/* Removes every member key of obj (an object), freeing its values; 0 when there was none. */
+int json_remove(struct json *obj, const char *key);
+
+/* Shortens a string to at most len bytes (nothing for other types). */
+void json_str_truncate(struct json *j, size_t len);
+
 /* The node's type; JSON_NULL for NULL too. */
 enum json_type json_type(const struct json *j);
 /* The value of member key (the last one, if the key repeats); NULL if none. */

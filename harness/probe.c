@@ -2100,6 +2100,39 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 	res->overhead_us = now_us() - t0_us - r.blocked_us;
 }
 
+#define SHOW_MAX 4096
+
+static void trim(char **data, size_t *len, size_t from)
+{
+	size_t keep = *len > from ? *len - from : 0;
+	if (keep > SHOW_MAX)
+		keep = SHOW_MAX;
+	char *t = xstrndup(*data ? *data + (from < *len ? from : *len) : "", keep);
+	free(*data);
+	*data = t;
+	*len = keep;
+}
+
+/*
+ * Expected and observed bytes are kept to a 4 KiB window that starts 1 KiB
+ * before the first difference: a megabyte payload gets a readable report.
+ */
+static void trim_shown(struct probe_result *res)
+{
+	res->expected_total = res->expected_len;
+	res->observed_total = res->observed_len;
+	if (res->expected_len <= SHOW_MAX && res->observed_len <= SHOW_MAX)
+		return;
+	size_t from = res->diff_at > 1024 ? (size_t)res->diff_at - 1024 : 0;
+	if (res->has_expected)
+		trim(&res->expected, &res->expected_len, from);
+	if (res->has_observed)
+		trim(&res->observed, &res->observed_len, from);
+	if (res->diff_at >= 0)
+		res->diff_at -= (long)from;
+	res->shown_from = from;
+}
+
 void probe_execute(const struct probe_env *env, const struct probe *probe,
 		   struct probe_result *res)
 {
@@ -2123,6 +2156,7 @@ void probe_execute(const struct probe_env *env, const struct probe *probe,
 	res->probe = probe;
 	res->runs = probe->repeat;
 	res->failed_runs = failed;
+	trim_shown(res);
 	res->passed = failed == 0;
 	res->score = res->passed ? probe->points : 0;
 	if (failed && probe->repeat > 1 && res->why) {

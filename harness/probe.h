@@ -64,6 +64,8 @@ struct probe_result {
 	char *observed;
 	size_t observed_len;
 	long diff_at;		/* first differing byte, or -1 */
+	size_t shown_from;	/* expected and observed are kept from this byte on (at most 4 KiB) */
+	size_t expected_total, observed_total; /* their lengths before that */
 	struct event *events;
 	size_t nevents;
 	struct proc_report *procs;

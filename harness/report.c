@@ -993,6 +993,28 @@ static int list_dirs(const char *dir, char ***names, size_t *n, char *err)
 	return 0;
 }
 
+/*
+ * What a class page, grades.csv and junit.xml never show: transcripts,
+ * program output, the rest of long build logs. Dropped as soon as a
+ * student's results are read, so that a class of any size costs the memory
+ * of its summaries.
+ */
+static void prune(struct json *root)
+{
+	struct json *x = (struct json *)json_get(root, "extra_data");
+	const struct json *probes = json_get(x, "probes");
+	for (size_t i = 0; i < json_len(probes); i++) {
+		struct json *p = (struct json *)json_at(probes, i);
+		json_remove(p, "transcript");
+		json_remove(p, "processes");
+		json_remove(p, "vars");
+	}
+	/* junit.xml shows the start of each build log */
+	const struct json *progs = json_get(json_get(x, "build"), "programs");
+	for (size_t i = 0; i < json_len(progs); i++)
+		json_str_truncate((struct json *)json_get(json_at(progs, i), "log"), 4096);
+}
+
 static void entry_load(struct entry *e, const char *lab_dir, const char *name)
 {
 	char err[ERRLEN];
@@ -1003,6 +1025,8 @@ static void entry_load(struct entry *e, const char *lab_dir, const char *name)
 	e->root = load_results(path, err);
 	if (!e->root)
 		e->problem = xstrdup(err);
+	else
+		prune(e->root);
 	free(path);
 }
 

@@ -124,6 +124,13 @@ static void write_probe(struct json_writer *w, const struct probe_result *r)
 		jw_int(w, r->diff_at);
 	else
 		jw_null(w);
+	if (r->shown_from || r->expected_total > r->expected_len ||
+	    r->observed_total > r->observed_len) {
+		/* a window of long bytes: where it starts and how long they were */
+		jw_kv_int(w, "shown_from", (long long)r->shown_from);
+		jw_kv_int(w, "expected_len", (long long)r->expected_total);
+		jw_kv_int(w, "observed_len", (long long)r->observed_total);
+	}
 	jw_kv_int(w, "runs", r->runs);
 	jw_kv_int(w, "failed_runs", r->failed_runs);
 	jw_kv_int(w, "wall_ms", r->wall_ms);
