@@ -56,7 +56,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests isolation browser coverage deps test-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests isolation browser sanitize coverage deps test-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -125,6 +125,14 @@ selfcheck-tests: $(BIN)
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)
 	./harness/tests/isolation.sh $(BIN)
+
+# The harness under AddressSanitizer and UBSan: unit tests and a grading of every sample.
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+sanitize: deps test-deps
+	$(MAKE) --no-print-directory BUILD=$(BUILD)-asan VARIANT_CFLAGS="$(SAN_FLAGS) -O1" \
+		VARIANT_LDFLAGS="$(SAN_FLAGS)" $(BUILD)-asan/sockgrade $(BUILD)-asan/check_sockgrade
+	CK_DEFAULT_TIMEOUT=120 $(BUILD)-asan/check_sockgrade
+	BROWSER=0 ./harness/tests/e2e.sh $(BUILD)-asan/sockgrade
 
 # Coverage of the harness itself: a separate build folder, never mixed objects.
 coverage: deps test-deps
