@@ -97,6 +97,18 @@ else
 	diff "$out/hello/grades.csv" "$tmp/jobs1/hello/grades.csv" | head
 fi
 
+# A 16 MiB echo through the reference: sending and receiving in one poll loop, no deadlock
+# when neither side reads ahead.
+mkdir -p "$tmp/big/specs"
+sed 's/send_payload: 1MiB/send_payload: 16MiB/; s/within: 10s/within: 30s/' "$top/specs/echo.yaml" >"$tmp/big/specs/echo.yaml"
+if grep -q 'send_payload: 16MiB' "$tmp/big/specs/echo.yaml" &&
+	"$bin" selfcheck --no-coverage --reference-root "$top/reference" --reports "$tmp/big/r" \
+		"$tmp/big/specs/echo.yaml" "$top/submissions/echo/correct" >"$tmp/big.log" 2>&1; then
+	ok
+else
+	bad "a 16 MiB echo did not pass through the reference and a correct server"; tail -5 "$tmp/big.log"
+fi
+
 # A spec that the reference fails is refused: exit 2, and the probe named.
 mkdir -p "$tmp/bad/specs" "$tmp/bad/reference" "$tmp/bad/submissions/hello"
 cp -r "$top/reference/hello" "$tmp/bad/reference/"
