@@ -116,6 +116,17 @@ static char *default_reference(const char *spec_path, const char *lab, const cha
 	return r;
 }
 
+/* What the probes need of a build: per program its binary (or NULL) and why there is none. */
+static void programs_of(const struct build_result *b, char ***bins, char ***why)
+{
+	*bins = xcalloc(b->nprogs + 1, sizeof **bins);
+	*why = xcalloc(b->nprogs + 1, sizeof **why);
+	for (size_t i = 0; i < b->nprogs; i++) {
+		(*bins)[i] = b->progs[i].ok ? b->progs[i].binary : NULL;
+		(*why)[i] = b->progs[i].why;
+	}
+}
+
 /*
  * The coverage build: the visible probes run again on binaries built with
  * --coverage (their results are thrown away: scores come from the plain
@@ -145,14 +156,11 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
 		goto out;
 	}
-	char **bins = xcalloc(spec->nprograms, sizeof *bins);
-	char **why = xcalloc(spec->nprograms, sizeof *why);
+	char **bins, **why;
 	int makefile = 0;
-	for (size_t i = 0; i < spec->nprograms; i++) {
-		bins[i] = b.progs[i].ok ? b.progs[i].binary : NULL;
-		why[i] = b.progs[i].why;
+	programs_of(&b, &bins, &why);
+	for (size_t i = 0; i < spec->nprograms; i++)
 		makefile |= b.progs[i].used_makefile;
-	}
 	struct probe_env env = {
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .ref = &L->ref,
@@ -209,12 +217,8 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		goto write;
 	built = 1;
 
-	char **bins = xcalloc(spec->nprograms, sizeof *bins);
-	char **why = xcalloc(spec->nprograms, sizeof *why);
-	for (size_t i = 0; i < spec->nprograms; i++) {
-		bins[i] = build.progs[i].ok ? build.progs[i].binary : NULL;
-		why[i] = build.progs[i].why;
-	}
+	char **bins, **why;
+	programs_of(&build, &bins, &why);
 	struct probe_env env = {
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .is_reference = record, .ref = &L->ref,
@@ -477,12 +481,8 @@ static char **list_students(const char *dir, size_t *n, int *skipped, char *err)
 static void print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
-	struct strbuf text = STRBUF_INIT;
-	char err[ERRLEN];
-	struct json *root = NULL;
+	struct json *root = json_load_file(path, NULL);
 
-	if (read_file(path, &text) == 0)
-		root = json_parse(text.buf ? text.buf : "", text.len, err);
 	if (!root) {
 		printf("  %-28s no results\n", student);
 	} else {
@@ -501,7 +501,6 @@ static void print_summary(const char *student, const char *out_dir)
 		json_free(root);
 	}
 	fflush(stdout);
-	sb_release(&text);
 	free(path);
 }
 
@@ -612,7 +611,6 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 	char *path = xasprintf("%s/results.json", out);
 	char *refpath = xasprintf("%s/reference.json", out);
 	char err[ERRLEN];
-	struct strbuf text = STRBUF_INIT;
 	int rc = -1;
 
 	remove_tree(out);
@@ -625,11 +623,10 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 		fprintf(stderr, "%s: internal error: grading the reference failed\n", L->spec->path);
 		goto out;
 	}
-	struct json *root = NULL;
-	if (read_file(path, &text) == 0)
-		root = json_parse(text.buf ? text.buf : "", text.len, err);
+	struct json *root = json_load_file(path, err);
 	if (!root) {
-		fprintf(stderr, "%s: internal error: no results for the reference\n", L->spec->path);
+		fprintf(stderr, "%s: internal error: no results for the reference: %s\n",
+			L->spec->path, err);
 		goto out;
 	}
 	const struct json *probes = json_get(json_get(root, "extra_data"), "probes");
@@ -670,7 +667,6 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 	}
 	rc = 0;
 out:
-	sb_release(&text);
 	free(out);
 	free(path);
 	free(refpath);

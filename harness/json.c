@@ -982,3 +982,19 @@ void json_str_truncate(struct json *j, size_t len)
 		j->len = len;
 	}
 }
+
+struct json *json_load_file(const char *path, char *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	char jerr[ERRLEN];
+	struct json *root = NULL;
+
+	if (read_file(path, &text) < 0) {
+		if (err)
+			snprintf(err, ERRLEN, "%s: cannot read: %s", path, strerror(errno));
+	} else if (!(root = json_parse(text.buf ? text.buf : "", text.len, jerr)) && err) {
+		snprintf(err, ERRLEN, "%s:%s", path, jerr);
+	}
+	sb_release(&text);
+	return root;
+}

@@ -64,6 +64,8 @@ struct json;
  */
 struct json *json_parse(const char *text, size_t len, char *err);
 void json_free(struct json *j);
+/* Reads and parses a whole file; NULL with err "path: cannot read: ..." or "path:LINE:COL: ...". */
+struct json *json_load_file(const char *path, char *err);
 
 /* Removes every member key of obj (an object), freeing its values; 0 when there was none. */
 int json_remove(struct json *obj, const char *key);

@@ -360,26 +360,13 @@ static void page_end(struct strbuf *sb)
 /* Reads and parses a results.json; the root, or NULL with err "path: what". */
 static struct json *load_results(const char *path, char *err)
 {
-	struct strbuf text = STRBUF_INIT;
-	char jerr[ERRLEN];
-	struct json *root = NULL;
+	struct json *root = json_load_file(path, err);
 
-	if (read_file(path, &text) < 0) {
-		snprintf(err, ERRLEN, "%s: cannot read: %s", path, strerror(errno));
-		goto out;
-	}
-	root = json_parse(text.buf ? text.buf : "", text.len, jerr);
-	if (!root) {
-		snprintf(err, ERRLEN, "%s:%s", path, jerr);
-		goto out;
-	}
-	if (json_type(json_get(root, "extra_data")) != JSON_OBJECT) {
+	if (root && json_type(json_get(root, "extra_data")) != JSON_OBJECT) {
 		snprintf(err, ERRLEN, "%s: not a sockgrade results file (no extra_data)", path);
 		json_free(root);
 		root = NULL;
 	}
-out:
-	sb_release(&text);
 	return root;
 }
 

@@ -369,19 +369,12 @@ int score_write_reference(const char *path, const struct spec *spec, uint64_t se
 
 int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed, char *err)
 {
-	struct strbuf text = STRBUF_INIT, data = STRBUF_INIT;
-	char jerr[ERRLEN];
+	struct strbuf data = STRBUF_INIT;
 	int rc = -1;
 
-	if (read_file(path, &text) < 0) {
-		snprintf(err, ERRLEN, "%s: cannot read: %s", path, strerror(errno));
+	struct json *root = json_load_file(path, err);
+	if (!root)
 		goto out;
-	}
-	struct json *root = json_parse(text.buf ? text.buf : "", text.len, jerr);
-	if (!root) {
-		snprintf(err, ERRLEN, "%s:%s", path, jerr);
-		goto out;
-	}
 	*seed = strtoull(json_get_str(root, "seed", "0"), NULL, 10);
 	const struct json *obs = json_get(root, "observations");
 	for (size_t i = 0; i < json_len(obs); i++) {
@@ -400,7 +393,6 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 	json_free(root);
 	rc = 0;
 out:
-	sb_release(&text);
 	sb_release(&data);
 	return rc;
 }

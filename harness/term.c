@@ -34,19 +34,12 @@ int term_selfcheck(const char *results_path, const char *page, int color, int ve
 	static const struct palette plain = { "", "", "", "" };
 	static const struct palette ansi = { "\033[32m", "\033[31m", "\033[2m", "\033[0m" };
 	const struct palette *c = color ? &ansi : &plain;
-	struct strbuf text = STRBUF_INIT;
 	char err[ERRLEN];
 	int rc = 2;
 
-	if (read_file(results_path, &text) < 0) {
-		fprintf(stderr, "sockgrade: %s: %s\n", results_path, strerror(errno));
-		sb_release(&text);
-		return 2;
-	}
-	struct json *root = json_parse(text.buf ? text.buf : "", text.len, err);
-	sb_release(&text);
+	struct json *root = json_load_file(results_path, err);
 	if (!root) {
-		fprintf(stderr, "sockgrade: %s:%s\n", results_path, err);
+		fprintf(stderr, "sockgrade: %s\n", err);
 		return 2;
 	}
 	const struct json *x = json_get(root, "extra_data");
