@@ -25,10 +25,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum view {
 	VIEW_INSTRUCTOR,	/* every probe; links to the class page and the student view */
@@ -916,7 +918,17 @@ out:
 	return rc;
 }
 
-/* ---- a lab: every student's results ------------------------------------ */
+/* ---- a lab: two passes over the students' results ------------------------ */
+
+/*
+ * A class of any size is reported in the memory of one student's results.
+ * A first pass (lab_scan) reads every results.json once and keeps only what
+ * the tops of the files need: the probe columns with their pass counts, the
+ * counts and the sum of scores, the title, the maximum. A second pass
+ * (report_lab) reads them again, one at a time, and streams each student's
+ * table row, CSV line and testsuite to the three files. Only the folder
+ * names and the reference's results are held for the whole class.
+ */
 
 struct entry {
 	char *name;		/* folder name */
@@ -924,18 +936,42 @@ struct entry {
 	char *problem;		/* why root is NULL */
 };
 
-struct lab {
-	struct entry *v;	/* students, sorted by name */
-	size_t n;
-	struct entry ref;	/* .reference; name NULL when it has no results.json */
-};
-
-/* One column of the class table: a probe, by name. */
+/* One column of the class table: a probe, by name, as the first result that lists it says. */
 struct column {
-	const struct json *probe;	/* the first result seen for it (borrowed) */
-	const char *name;
+	char *name;		/* NUL-terminated; columns match by strcmp */
+	size_t name_len;	/* the JSON string's length (it may hold NULs) */
+	long long number;	/* probe_number() of that result, at this column's index */
+	double points;		/* its points */
+	int hidden;		/* 1 if it is hidden */
 	size_t graded;		/* students graded on it */
 	size_t passed;		/* of those, how many passed */
+};
+
+/* One student's counts in junit.xml. */
+struct junit_counts {
+	size_t tests;		/* testcases */
+	size_t failures;	/* failed probes */
+	size_t errors;		/* probes the grader could not judge */
+	double time;		/* seconds */
+};
+
+struct lab {
+	char **names;		/* student folders, sorted */
+	size_t n;
+	struct entry ref;	/* .reference; name NULL when it has no results.json */
+	struct column *cols;	/* the reference's probes in its order, then others as met */
+	size_t ncols, cap;
+	char *title;		/* from the reference, else the first student's; NULL if none */
+	double max;		/* the reference's maximum score, else the first student's; -1 */
+	int max_set;		/* 1 once max came from a results file */
+	size_t ngraded;		/* students graded */
+	size_t nharness;	/* students the grader failed on */
+	size_t nnone;		/* students without (readable) results */
+	double sum;		/* sum of the graded students' scores, in name order */
+	char *warned;		/* the first student whose results hold a sandbox warning */
+	char *warning;		/* that warning (warning_len bytes, NULs allowed) */
+	size_t warning_len;
+	struct junit_counts judged;	/* junit.xml's totals over the graded students */
 };
 
 static int cmp_str(const void *a, const void *b)
@@ -983,8 +1019,7 @@ static int list_dirs(const char *dir, char ***names, size_t *n, char *err)
 /*
  * What a class page, grades.csv and junit.xml never show: transcripts,
  * program output, the rest of long build logs. Dropped as soon as a
- * student's results are read, so that a class of any size costs the memory
- * of its summaries.
+ * student's results are read.
  */
 static void prune(struct json *root)
 {
@@ -1027,40 +1062,22 @@ static void entry_release(struct entry *e)
 	json_free(e->root);
 	free(e->name);
 	free(e->problem);
+	memset(e, 0, sizeof *e);
 }
 
 static void lab_release(struct lab *lab)
 {
 	for (size_t i = 0; i < lab->n; i++)
-		entry_release(&lab->v[i]);
-	free(lab->v);
+		free(lab->names[i]);
+	free(lab->names);
 	if (lab->ref.name)
 		entry_release(&lab->ref);
-}
-
-/* Reads every student's results (and the reference's); 0, or -1 with err if lab_dir cannot be read. */
-static int lab_load(struct lab *lab, const char *lab_dir, char *err)
-{
-	char **names;
-	size_t n;
-	struct stat st;
-
-	memset(lab, 0, sizeof *lab);
-	if (list_dirs(lab_dir, &names, &n, err) < 0)
-		return -1;
-	lab->v = xcalloc(n, sizeof *lab->v);
-	for (size_t i = 0; i < n; i++) {
-		entry_load(&lab->v[i], lab_dir, names[i]);
-		free(names[i]);
-	}
-	lab->n = n;
-	free(names);
-
-	char *ref = xasprintf("%s/.reference/results.json", lab_dir);
-	if (lstat(ref, &st) == 0)
-		entry_load(&lab->ref, lab_dir, ".reference");
-	free(ref);
-	return 0;
+	for (size_t c = 0; c < lab->ncols; c++)
+		free(lab->cols[c].name);
+	free(lab->cols);
+	free(lab->title);
+	free(lab->warned);
+	free(lab->warning);
 }
 
 static int graded(const struct entry *e)
@@ -1081,80 +1098,135 @@ static const struct json *find_probe(const struct json *root, const char *name)
 	return NULL;
 }
 
-static void add_columns_of(const struct json *root, struct column **cols, size_t *n, size_t *cap)
+/* Adds a column for each probe name of root that has none yet. */
+static void add_columns_of(struct lab *lab, const struct json *root)
 {
 	const struct json *probes = json_get(extra(root), "probes");
 
 	for (size_t i = 0; i < json_len(probes); i++) {
 		const struct json *p = json_at(probes, i);
-		const char *name = json_get_str(p, "name", NULL);
-		size_t k;
-		if (!name)
+		const struct json *name = json_get(p, "name");
+		size_t k, len = json_str_len(name);
+		if (json_type(name) != JSON_STRING)
 			continue;
-		for (k = 0; k < *n && strcmp((*cols)[k].name, name); k++)
+		for (k = 0; k < lab->ncols && strcmp(lab->cols[k].name, json_str(name, "")); k++)
 			;
-		if (k < *n)
+		if (k < lab->ncols)
 			continue;
-		if (*n == *cap) {
-			*cap = *cap ? *cap * 2 : 16;
-			*cols = xrealloc(*cols, *cap * sizeof **cols);
+		if (lab->ncols == lab->cap) {
+			lab->cap = lab->cap ? lab->cap * 2 : 16;
+			lab->cols = xrealloc(lab->cols, lab->cap * sizeof *lab->cols);
 		}
-		(*cols)[(*n)++] = (struct column){ p, name, 0, 0 };
+		struct column *c = &lab->cols[lab->ncols];
+		c->name = xmalloc(len + 1);
+		memcpy(c->name, json_str(name, ""), len);
+		c->name[len] = '\0';
+		c->name_len = len;
+		c->number = probe_number(p, lab->ncols);
+		c->points = json_get_num(p, "points", 0);
+		c->hidden = probe_hidden(p);
+		c->graded = c->passed = 0;
+		lab->ncols++;
 	}
+}
+
+/* What the first pass keeps of one results file (root, or NULL for one that cannot be read). */
+static void lab_add(struct lab *lab, const char *name, const struct json *root)
+{
+	const struct json *x = extra(root);
+	const char *t;
+
+	if (!root) {
+		lab->nnone++;
+		return;
+	}
+	add_columns_of(lab, root);
+	if (!lab->title && (t = lab_title(root)))
+		lab->title = xstrdup(t);
+	if (!lab->max_set) {
+		lab->max = json_get_num(x, "max_score", -1);
+		lab->max_set = 1;
+	}
+	if (!lab->warned && has_str(x, "sandbox_warning")) {
+		const struct json *w = json_get(x, "sandbox_warning");
+		lab->warned = xstrdup(name);
+		lab->warning_len = json_str_len(w);
+		lab->warning = xmalloc(lab->warning_len + 1);
+		memcpy(lab->warning, json_str(w, ""), lab->warning_len + 1);
+	}
+	if (harness_failed(root)) {
+		lab->nharness++;
+		return;
+	}
+	lab->ngraded++;
+	lab->sum += json_get_num(root, "score", 0);
+	for (size_t c = 0; c < lab->ncols; c++) {
+		const struct json *p = find_probe(root, lab->cols[c].name);
+		if (!p)
+			continue;
+		lab->cols[c].graded++;
+		lab->cols[c].passed += probe_passed(p);
+	}
+
+	/* as add_student_suite counts them */
+	const struct json *probes = json_get(x, "probes");
+	size_t tests = 0;
+	for (size_t i = 0; i < json_len(probes); i++) {
+		const struct json *p = json_at(probes, i);
+		if (json_type(p) != JSON_OBJECT)
+			continue;
+		tests++;
+		lab->judged.failures += !probe_passed(p);
+	}
+	if (!tests) {
+		tests = 1;
+		lab->judged.errors++;
+	}
+	lab->judged.tests += tests;
+	lab->judged.time += json_get_num(root, "execution_time", 0);
 }
 
 /*
- * The probe columns: the reference's probes in its order, then any others
- * in the order students' results list them; with pass counts over the
- * graded students.
+ * The first pass: lists the student folders of lab_dir and reads each
+ * one's results (and the reference's, which stay loaded) for the lab's
+ * columns, counts, title and maximum. 0, or -1 with err if lab_dir cannot
+ * be read; lab_release(lab) after either.
  */
-static struct column *lab_columns(const struct lab *lab, size_t *n)
+static int lab_scan(struct lab *lab, const char *lab_dir, char *err)
 {
-	struct column *cols = NULL;
-	size_t cap = 0;
+	struct stat st;
 
-	*n = 0;
-	if (lab->ref.name && lab->ref.root)
-		add_columns_of(lab->ref.root, &cols, n, &cap);
-	for (size_t i = 0; i < lab->n; i++)
-		if (lab->v[i].root)
-			add_columns_of(lab->v[i].root, &cols, n, &cap);
-	for (size_t c = 0; c < *n; c++) {
-		for (size_t i = 0; i < lab->n; i++) {
-			if (!graded(&lab->v[i]))
-				continue;
-			const struct json *p = find_probe(lab->v[i].root, cols[c].name);
-			if (!p)
-				continue;
-			cols[c].graded++;
-			cols[c].passed += probe_passed(p);
-		}
+	memset(lab, 0, sizeof *lab);
+	lab->max = -1;
+	if (list_dirs(lab_dir, &lab->names, &lab->n, err) < 0)
+		return -1;
+
+	char *ref = xasprintf("%s/.reference/results.json", lab_dir);
+	if (lstat(ref, &st) == 0)
+		entry_load(&lab->ref, lab_dir, ".reference");
+	free(ref);
+	if (lab->ref.root) {
+		add_columns_of(lab, lab->ref.root);
+		const char *t = lab_title(lab->ref.root);
+		if (t)
+			lab->title = xstrdup(t);
+		lab->max = json_get_num(extra(lab->ref.root), "max_score", -1);
+		lab->max_set = 1;
 	}
-	return cols;
+
+	for (size_t i = 0; i < lab->n; i++) {
+		struct entry e;
+		entry_load(&e, lab_dir, lab->names[i]);
+		lab_add(lab, e.name, e.root);
+		entry_release(&e);
+	}
+	return 0;
 }
 
-/* The lab's title as shown: from the reference, else from a student's results, else fallback. */
-static const char *lab_title_of(const struct lab *lab, const char *fallback)
+/* The mean of the graded students' scores as shown: two decimals at most. */
+static double lab_mean(const struct lab *lab)
 {
-	const char *t;
-
-	if (lab->ref.name && (t = lab_title(lab->ref.root)))
-		return t;
-	for (size_t i = 0; i < lab->n; i++)
-		if ((t = lab_title(lab->v[i].root)))
-			return t;
-	return fallback;
-}
-
-/* The lab's maximum score: the reference's, else the first student's; -1 if unknown. */
-static double lab_max(const struct lab *lab)
-{
-	if (lab->ref.name && lab->ref.root)
-		return json_get_num(extra(lab->ref.root), "max_score", -1);
-	for (size_t i = 0; i < lab->n; i++)
-		if (lab->v[i].root)
-			return json_get_num(extra(lab->v[i].root), "max_score", -1);
-	return -1;
+	return (double)(long long)(lab->sum / (double)lab->ngraded * 100 + 0.5) / 100;
 }
 
 static const char *base_name(const char *path)
@@ -1374,7 +1446,7 @@ static void add_pass_chart(struct strbuf *sb, const struct column *cols, size_t 
 		sb_adds(sb, "<g><title>");
 		html(sb, name);
 		sb_addf(sb, ": %zu of %zu passed</title>", cols[i].passed, cols[i].graded);
-		sb_addf(sb, "<text x=\"0\" y=\"%d\">%lld. ", y + 14, probe_number(cols[i].probe, i));
+		sb_addf(sb, "<text x=\"0\" y=\"%d\">%lld. ", y + 14, cols[i].number);
 		sb_add_html(sb, name, cut);
 		if (cut < strlen(name))
 			sb_adds(sb, "…");
@@ -1387,24 +1459,41 @@ static void add_pass_chart(struct strbuf *sb, const struct column *cols, size_t 
 	sb_adds(sb, "</svg>\n");
 }
 
-/* Graded students' scores as a histogram from 0 to max. */
-static void add_histogram(struct strbuf *sb, const double *scores, size_t n, double max)
+/* The histogram of scores from 0 to max: a bin a point for up to 40 points, else 20 bins. */
+static int hist_per_point(double max)
+{
+	return max >= 1 && max <= 40 && max == (double)(int)max;
+}
+
+static int hist_bins(double max)
+{
+	return hist_per_point(max) ? (int)max + 1 : 20;
+}
+
+/* Counts score in its bin of count (hist_bins(max) of them). */
+static void hist_add(size_t *count, double max, double score)
+{
+	int per_point = hist_per_point(max), bins = hist_bins(max);
+	int b = per_point ? (int)(score + 0.5) : max > 0 ? (int)(score / max * bins) : 0;
+
+	if (b < 0)
+		b = 0;
+	if (b >= bins)
+		b = bins - 1;
+	count[b]++;
+}
+
+/* Graded students' scores, counted by hist_add, as a histogram from 0 to max. */
+static void add_histogram(struct strbuf *sb, const size_t *count, double max)
 {
 	const int height = 140, base = 160, width = 640;
-	int per_point = max >= 1 && max <= 40 && max == (double)(int)max;
-	int bins = per_point ? (int)max + 1 : 20;
-	size_t *count = xcalloc((size_t)bins, sizeof *count), top = 1;
+	int per_point = hist_per_point(max);
+	int bins = hist_bins(max);
+	size_t top = 1;
 
-	for (size_t i = 0; i < n; i++) {
-		int b = per_point ? (int)(scores[i] + 0.5) :
-			max > 0 ? (int)(scores[i] / max * bins) : 0;
-		if (b < 0)
-			b = 0;
-		if (b >= bins)
-			b = bins - 1;
-		if (++count[b] > top)
+	for (int b = 0; b < bins; b++)
+		if (count[b] > top)
 			top = count[b];
-	}
 	int w = width / bins;
 	if (w > 48)
 		w = 48;
@@ -1433,7 +1522,6 @@ static void add_histogram(struct strbuf *sb, const double *scores, size_t n, dou
 		sb_adds(sb, "</g>\n");
 	}
 	sb_adds(sb, "</svg>\n");
-	free(count);
 }
 
 /* Sorts any table.sortable by the clicked header; the page reads the same without it. */
@@ -1476,27 +1564,12 @@ static const char sort_script[] =
 	"})();\n"
 	"</script>\n";
 
-static void render_class(struct strbuf *sb, const struct lab *lab, const char *lab_dir)
+/* The class page down to the first row of its table. */
+static void class_head(struct strbuf *sb, const struct lab *lab, const char *lab_dir)
 {
-	size_t ncols, ngraded = 0, nharness = 0, nnone = 0;
-	struct column *cols = lab_columns(lab, &ncols);
-	const char *title = lab_title_of(lab, base_name(lab_dir));
-	double *scores = xcalloc(lab->n, sizeof *scores), sum = 0, max = lab_max(lab);
 	struct strbuf t = STRBUF_INIT;
 
-	for (size_t i = 0; i < lab->n; i++) {
-		const struct entry *e = &lab->v[i];
-		if (!e->root) {
-			nnone++;
-		} else if (harness_failed(e->root)) {
-			nharness++;
-		} else {
-			scores[ngraded] = json_get_num(e->root, "score", 0);
-			sum += scores[ngraded++];
-		}
-	}
-
-	html(&t, title);
+	html(&t, lab->title ? lab->title : base_name(lab_dir));
 	sb_adds(&t, " — class results");
 	page_begin(sb, t.buf);
 	sb_adds(sb, "<nav><a href=\"../index.html\">all labs</a> · "
@@ -1504,32 +1577,28 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 	sb_addf(sb, "<h1>%s</h1>\n", t.buf);
 	add_reference_line(sb, lab);
 
-	sb_addf(sb, "<p>%zu student%s: %zu graded", lab->n, lab->n == 1 ? "" : "s", ngraded);
-	if (nharness)
-		sb_addf(sb, ", %zu not graded (the grader failed on them)", nharness);
-	if (nnone)
-		sb_addf(sb, ", %zu with no results", nnone);
-	if (ngraded) {
+	sb_addf(sb, "<p>%zu student%s: %zu graded", lab->n, lab->n == 1 ? "" : "s", lab->ngraded);
+	if (lab->nharness)
+		sb_addf(sb, ", %zu not graded (the grader failed on them)", lab->nharness);
+	if (lab->nnone)
+		sb_addf(sb, ", %zu with no results", lab->nnone);
+	if (lab->ngraded) {
 		sb_adds(sb, ". Mean score ");
-		add_num(sb, (double)(long long)(sum / (double)ngraded * 100 + 0.5) / 100);
-		if (max >= 0) {
+		add_num(sb, lab_mean(lab));
+		if (lab->max >= 0) {
 			sb_adds(sb, " / ");
-			add_num(sb, max);
+			add_num(sb, lab->max);
 		}
 	}
 	sb_adds(sb, ".</p>\n");
 
 	/* a run without isolation is worth saying once, at the top */
-	for (size_t i = 0; i < lab->n; i++) {
-		const struct json *x = extra(lab->v[i].root);
-		if (has_str(x, "sandbox_warning")) {
-			sb_adds(sb, "<div class=\"warning\">Sandbox warning (");
-			html(sb, lab->v[i].name);
-			sb_adds(sb, " and maybe others): ");
-			html_key(sb, x, "sandbox_warning", "");
-			sb_adds(sb, "</div>\n");
-			break;
-		}
+	if (lab->warned) {
+		sb_adds(sb, "<div class=\"warning\">Sandbox warning (");
+		html(sb, lab->warned);
+		sb_adds(sb, " and maybe others): ");
+		sb_add_html(sb, lab->warning, lab->warning_len);
+		sb_adds(sb, "</div>\n");
 	}
 
 	sb_adds(sb, "<table class=\"sortable\" id=\"grades\">\n<thead><tr><th>student</th>"
@@ -1537,14 +1606,21 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 		"<th class=\"num\" title=\"lines of the student's code run by the visible probes\">"
 		"lines</th><th class=\"num\" title=\"branches of the student's code taken by the "
 		"visible probes\">branches</th><th>build</th>");
-	for (size_t c = 0; c < ncols; c++) {
+	for (size_t c = 0; c < lab->ncols; c++) {
 		sb_adds(sb, "<th class=\"probe\" title=\"");
-		html(sb, cols[c].name);
-		sb_addf(sb, "\">%lld</th>", probe_number(cols[c].probe, c));
+		html(sb, lab->cols[c].name);
+		sb_addf(sb, "\">%lld</th>", lab->cols[c].number);
 	}
 	sb_adds(sb, "</tr></thead>\n<tbody>\n");
-	for (size_t i = 0; i < lab->n; i++)
-		add_student_row(sb, &lab->v[i], cols, ncols);
+	sb_release(&t);
+}
+
+/* The class page after the last row of its table; count: the histogram's (hist_add). */
+static void class_tail(struct strbuf *sb, const struct lab *lab, const size_t *count)
+{
+	const struct column *cols = lab->cols;
+	size_t ncols = lab->ncols;
+
 	sb_adds(sb, "</tbody>\n</table>\n");
 	if (!lab->n)
 		sb_adds(sb, "<p>No student folders.</p>\n");
@@ -1558,13 +1634,12 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 			"<th>probe</th><th class=\"num\">points</th><th>shown to students</th>"
 			"<th class=\"num\">passed</th></tr></thead>\n<tbody>\n");
 		for (size_t c = 0; c < ncols; c++) {
-			sb_addf(sb, "<tr><td class=\"num\">%lld</td><td>",
-				probe_number(cols[c].probe, c));
+			sb_addf(sb, "<tr><td class=\"num\">%lld</td><td>", cols[c].number);
 			html(sb, cols[c].name);
 			sb_adds(sb, "</td><td class=\"num\">");
-			add_num(sb, json_get_num(cols[c].probe, "points", 0));
+			add_num(sb, cols[c].points);
 			sb_addf(sb, "</td><td>%s</td><td class=\"num\" data-sort=\"%zu\">%zu of %zu"
-				"</td></tr>\n", probe_hidden(cols[c].probe) ? "no (hidden)" : "yes",
+				"</td></tr>\n", cols[c].hidden ? "no (hidden)" : "yes",
 				cols[c].passed, cols[c].passed, cols[c].graded);
 		}
 		sb_adds(sb, "</tbody>\n</table>\n");
@@ -1574,16 +1649,13 @@ static void render_class(struct strbuf *sb, const struct lab *lab, const char *l
 	}
 
 	sb_adds(sb, "<h2 id=\"scores\">Scores</h2>\n");
-	if (ngraded && max > 0)
-		add_histogram(sb, scores, ngraded, max);
+	if (lab->ngraded && lab->max > 0)
+		add_histogram(sb, count, lab->max);
 	else
 		sb_adds(sb, "<p>No graded submissions.</p>\n");
 
 	sb_adds(sb, sort_script);
 	page_end(sb);
-	sb_release(&t);
-	free(scores);
-	free(cols);
 }
 
 /* ---- grades.csv ---------------------------------------------------------- */
@@ -1620,41 +1692,39 @@ static void csv_num(struct strbuf *sb, double v)
 	add_num(sb, v);
 }
 
-static void render_csv(struct strbuf *sb, const struct lab *lab)
+/* grades.csv's header line. */
+static void csv_head(struct strbuf *sb, const struct lab *lab)
 {
-	size_t ncols;
-	struct column *cols = lab_columns(lab, &ncols);
-	double max = lab_max(lab);
-
 	sb_adds(sb, "student,score,max_score");
-	for (size_t c = 0; c < ncols; c++) {
+	for (size_t c = 0; c < lab->ncols; c++) {
 		sb_addc(sb, ',');
-		csv_field(sb, cols[c].name, strlen(cols[c].name), 1);
+		csv_field(sb, lab->cols[c].name, strlen(lab->cols[c].name), 1);
 	}
 	sb_adds(sb, "\r\n");
-	for (size_t i = 0; i < lab->n; i++) {
-		const struct entry *e = &lab->v[i];
-		const struct json *x = extra(e->root);
+}
 
-		csv_field(sb, e->name, strlen(e->name), 1);
+/* A student's line of grades.csv. */
+static void csv_row(struct strbuf *sb, const struct lab *lab, const struct entry *e)
+{
+	const struct json *x = extra(e->root);
+
+	csv_field(sb, e->name, strlen(e->name), 1);
+	sb_addc(sb, ',');
+	/* no score for a student the grader could not grade: empty, not 0 */
+	if (graded(e))
+		csv_num(sb, json_get_num(e->root, "score", 0));
+	sb_addc(sb, ',');
+	if (e->root)
+		csv_num(sb, json_get_num(x, "max_score", lab->max));
+	else if (lab->max >= 0)
+		csv_num(sb, lab->max);
+	for (size_t c = 0; c < lab->ncols; c++) {
 		sb_addc(sb, ',');
-		/* no score for a student the grader could not grade: empty, not 0 */
-		if (graded(e))
-			csv_num(sb, json_get_num(e->root, "score", 0));
-		sb_addc(sb, ',');
-		if (e->root)
-			csv_num(sb, json_get_num(x, "max_score", max));
-		else if (max >= 0)
-			csv_num(sb, max);
-		for (size_t c = 0; c < ncols; c++) {
-			sb_addc(sb, ',');
-			const struct json *p = graded(e) ? find_probe(e->root, cols[c].name) : NULL;
-			if (p)
-				csv_num(sb, json_get_num(p, "score", 0));
-		}
-		sb_adds(sb, "\r\n");
+		const struct json *p = graded(e) ? find_probe(e->root, lab->cols[c].name) : NULL;
+		if (p)
+			csv_num(sb, json_get_num(p, "score", 0));
 	}
-	free(cols);
+	sb_adds(sb, "\r\n");
 }
 
 /* ---- junit.xml ----------------------------------------------------------- */
@@ -1743,14 +1813,6 @@ static void add_case_name(struct strbuf *sb, const struct json *p, size_t i)
 	else
 		sb_addf(sb, "probe %lld", probe_number(p, i));
 }
-
-/* One student's counts in junit.xml. */
-struct junit_counts {
-	size_t tests;		/* testcases */
-	size_t failures;	/* failed probes */
-	size_t errors;		/* probes the grader could not judge */
-	double time;		/* seconds */
-};
 
 static void add_property(struct strbuf *sb, const char *name, const struct json *obj,
 			 const char *key)
@@ -1865,8 +1927,10 @@ static void add_error_cases(struct strbuf *suite, struct junit_counts *n, const 
 		sb_adds(suite, "    <testcase classname=\"");
 		xml(suite, classname, 1);
 		sb_adds(suite, "\" name=\"");
-		if (ncols)
-			add_case_name(suite, cols[c].probe, c);
+		if (ncols && cols[c].name_len)
+			add_xml(suite, cols[c].name, cols[c].name_len, 1);
+		else if (ncols)
+			sb_addf(suite, "probe %lld", cols[c].number);
 		else
 			sb_adds(suite, "grading");
 		sb_addf(suite, "\" time=\"0.000\">\n      <error type=\"%s\" message=\"%s: ", type, what);
@@ -1879,8 +1943,9 @@ static void add_error_cases(struct strbuf *suite, struct junit_counts *n, const 
 	}
 }
 
+/* A student's <testsuite>. */
 static void add_student_suite(struct strbuf *sb, const struct entry *e, const char *lab_name,
-			      const struct column *cols, size_t ncols, struct junit_counts *total)
+			      const struct column *cols, size_t ncols)
 {
 	struct strbuf cases = STRBUF_INIT;
 	struct junit_counts n = { 0, 0, 0, 0 };
@@ -1945,11 +2010,6 @@ static void add_student_suite(struct strbuf *sb, const struct entry *e, const ch
 	if (e->root && !harness_failed(e->root))
 		add_build_output(sb, json_get(x, "build"));
 	sb_adds(sb, "  </testsuite>\n");
-
-	total->tests += n.tests;
-	total->failures += n.failures;
-	total->errors += n.errors;
-	total->time += n.time;
 	free(classname);
 	sb_release(&cases);
 }
@@ -1958,58 +2018,148 @@ static void add_student_suite(struct strbuf *sb, const struct entry *e, const ch
  * junit.xml: a <testsuites> for the lab, a <testsuite> per student folder
  * (the reference left out), a <testcase> per probe, hidden ones included,
  * with a <failure> for each failed probe and an <error> for each probe of a
- * student who was not graded.
+ * student who was not graded. This is its head, with the totals of every
+ * suite: the graded students' from the first pass, and a testcase with an
+ * error per column (or the one "grading") for each student not graded.
  */
-static void render_junit(struct strbuf *sb, const struct lab *lab, const char *lab_dir)
+static void junit_head(struct strbuf *sb, const struct lab *lab, const char *lab_name)
 {
-	size_t ncols;
-	struct column *cols = lab_columns(lab, &ncols);
-	const char *lab_name = base_name(lab_dir);
-	struct junit_counts total = { 0, 0, 0, 0 };
-	struct strbuf suites = STRBUF_INIT;
+	size_t k = lab->ncols ? lab->ncols : 1, ungraded = lab->nharness + lab->nnone;
 
-	for (size_t i = 0; i < lab->n; i++)
-		add_student_suite(&suites, &lab->v[i], lab_name, cols, ncols, &total);
 	sb_adds(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sockgrade ");
 	xml(sb, lab_name, 1);
-	sb_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"", total.tests,
-		total.failures, total.errors);
-	add_seconds(sb, total.time * 1000);
+	sb_addf(sb, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"",
+		lab->judged.tests + ungraded * k, lab->judged.failures,
+		lab->judged.errors + ungraded * k);
+	add_seconds(sb, lab->judged.time * 1000);
 	sb_adds(sb, "\">\n");
-	sb_add(sb, suites.buf ? suites.buf : "", suites.len);
-	sb_adds(sb, "</testsuites>\n");
-	sb_release(&suites);
-	free(cols);
 }
+
+/* ---- streaming a file ----------------------------------------------------- */
+
+/* A file written a piece at a time, under a temporary name until it is complete. */
+struct out {
+	char *path;		/* the file's name */
+	char *tmp;		/* what it is written as until out_commit */
+	int fd;			/* tmp, open; -1 when not */
+	struct strbuf sb;	/* text not written yet */
+};
+
+/* Bytes held before out_flush writes them. */
+#define OUT_CHUNK (64 * 1024)
+
+/* Creates the temporary file for path; 0, or -1 with err. out_release in either case. */
+static int out_open(struct out *o, const char *path, char *err)
+{
+	o->path = xstrdup(path);
+	o->tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
+	o->sb = (struct strbuf)STRBUF_INIT;
+	o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (o->fd < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot create: %s", o->tmp, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes what o holds once it is OUT_CHUNK or more (all of it if all); 0, or -1 with err. */
+static int out_flush(struct out *o, int all, char *err)
+{
+	if (o->sb.len < (all ? 1 : OUT_CHUNK))
+		return 0;
+	if (write_all(o->fd, o->sb.buf, o->sb.len) < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot write: %s", o->tmp, strerror(errno));
+		return -1;
+	}
+	sb_reset(&o->sb);
+	return 0;
+}
+
+/* Writes the rest, closes and renames the file to its name; 0, or -1 with err. */
+static int out_commit(struct out *o, char *err)
+{
+	if (out_flush(o, 1, err) < 0)
+		return -1;
+	int rc = close(o->fd);
+	o->fd = -1;
+	if (rc < 0 || rename(o->tmp, o->path) < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot write: %s", o->path, strerror(errno));
+		return -1;
+	}
+	free(o->tmp);
+	o->tmp = NULL;
+	return 0;
+}
+
+/* Frees o; a file not committed is removed. */
+static void out_release(struct out *o)
+{
+	if (o->fd >= 0)
+		close(o->fd);
+	if (o->tmp)
+		unlink(o->tmp);
+	free(o->tmp);
+	free(o->path);
+	sb_release(&o->sb);
+	memset(o, 0, sizeof *o);
+	o->fd = -1;
+}
+
+/* ---- the class files ------------------------------------------------------ */
+
+enum { OUT_PAGE, OUT_CSV, OUT_JUNIT, OUT_N };
 
 int report_lab(const char *lab_dir, char *err)
 {
+	static const char *const files[OUT_N] = { "index.html", "grades.csv", "junit.xml" };
 	struct lab lab;
-	struct strbuf page = STRBUF_INIT, csv = STRBUF_INIT, junit = STRBUF_INIT;
-	char *index = xasprintf("%s/index.html", lab_dir);
-	char *grades = xasprintf("%s/grades.csv", lab_dir);
-	char *junit_path = xasprintf("%s/junit.xml", lab_dir);
+	struct out out[OUT_N];
+	const char *lab_name = base_name(lab_dir);
+	size_t *count = NULL;
 	int rc = -1;
 
-	if (lab_load(&lab, lab_dir, err) < 0)
-		goto out_paths;
-	render_class(&page, &lab, lab_dir);
-	render_csv(&csv, &lab);
-	render_junit(&junit, &lab, lab_dir);
-	if (write_file_atomic(index, page.buf, page.len, err) < 0 ||
-	    write_file_atomic(grades, csv.buf, csv.len, err) < 0 ||
-	    write_file_atomic(junit_path, junit.buf, junit.len, err) < 0)
+	for (int f = 0; f < OUT_N; f++)
+		out[f] = (struct out){ NULL, NULL, -1, STRBUF_INIT };
+	if (lab_scan(&lab, lab_dir, err) < 0)
 		goto out;
+	for (int f = 0; f < OUT_N; f++) {
+		char *path = xasprintf("%s/%s", lab_dir, files[f]);
+		int opened = out_open(&out[f], path, err);
+		free(path);
+		if (opened < 0)
+			goto out;
+	}
+	class_head(&out[OUT_PAGE].sb, &lab, lab_dir);
+	csv_head(&out[OUT_CSV].sb, &lab);
+	junit_head(&out[OUT_JUNIT].sb, &lab, lab_name);
+
+	/* the second pass: a student at a time, each file written as it fills */
+	count = xcalloc((size_t)hist_bins(lab.max), sizeof *count);
+	for (size_t i = 0; i < lab.n; i++) {
+		struct entry e;
+		entry_load(&e, lab_dir, lab.names[i]);
+		add_student_row(&out[OUT_PAGE].sb, &e, lab.cols, lab.ncols);
+		csv_row(&out[OUT_CSV].sb, &lab, &e);
+		add_student_suite(&out[OUT_JUNIT].sb, &e, lab_name, lab.cols, lab.ncols);
+		if (graded(&e))
+			hist_add(count, lab.max, json_get_num(e.root, "score", 0));
+		entry_release(&e);
+		for (int f = 0; f < OUT_N; f++)
+			if (out_flush(&out[f], 0, err) < 0)
+				goto out;
+	}
+
+	class_tail(&out[OUT_PAGE].sb, &lab, count);
+	sb_adds(&out[OUT_JUNIT].sb, "</testsuites>\n");
+	for (int f = 0; f < OUT_N; f++)
+		if (out_commit(&out[f], err) < 0)
+			goto out;
 	rc = 0;
 out:
+	for (int f = 0; f < OUT_N; f++)
+		out_release(&out[f]);
+	free(count);
 	lab_release(&lab);
-	sb_release(&page);
-	sb_release(&csv);
-	sb_release(&junit);
-out_paths:
-	free(junit_path);
-	free(grades);
-	free(index);
 	return rc;
 }
 
@@ -2042,30 +2192,25 @@ int report_index(const char *reports, char *err)
 		struct stat st;
 		struct lab lab;
 
-		if (skipped_folder(names[i]) || lstat(lab_index, &st) < 0 ||
-		    lab_load(&lab, lab_dir, lerr) < 0)
+		if (skipped_folder(names[i]) || lstat(lab_index, &st) < 0)
 			goto next;
-		size_t ngraded = 0;
-		double sum = 0, max = lab_max(&lab);
-		for (size_t k = 0; k < lab.n; k++) {
-			if (graded(&lab.v[k])) {
-				ngraded++;
-				sum += json_get_num(lab.v[k].root, "score", 0);
-			}
+		if (lab_scan(&lab, lab_dir, lerr) < 0) {
+			lab_release(&lab);
+			goto next;
 		}
 		sb_adds(&page, "<tr><td><a href=\"");
 		add_url_part(&page, names[i]);
 		sb_adds(&page, "/index.html\">");
 		html(&page, names[i]);
 		sb_adds(&page, "</a></td><td>");
-		html(&page, lab_title_of(&lab, ""));
+		html(&page, lab.title ? lab.title : "");
 		sb_addf(&page, "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-			"<td class=\"num\">", lab.n, ngraded);
-		if (ngraded) {
-			add_num(&page, (double)(long long)(sum / (double)ngraded * 100 + 0.5) / 100);
-			if (max >= 0) {
+			"<td class=\"num\">", lab.n, lab.ngraded);
+		if (lab.ngraded) {
+			add_num(&page, lab_mean(&lab));
+			if (lab.max >= 0) {
 				sb_adds(&page, " / ");
-				add_num(&page, max);
+				add_num(&page, lab.max);
 			}
 		} else {
 			sb_adds(&page, "–");

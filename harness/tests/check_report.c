@@ -760,6 +760,120 @@ START_TEST(test_coverage)
 }
 END_TEST
 
+/* The sum of the numbers in attribute attr="N" of every tag that starts with tag. */
+static size_t sum_attr(const char *x, const char *tag, const char *attr)
+{
+	size_t sum = 0;
+	char *key = xasprintf(" %s=\"", attr);
+
+	for (const char *p = x; (p = strstr(p, tag)); p += strlen(tag)) {
+		const char *a = strstr(p, key);
+		ck_assert(a != NULL);
+		sum += strtoul(a + strlen(key), NULL, 10);
+	}
+	free(key);
+	return sum;
+}
+
+/*
+ * The class files are written in two passes over the results: what the
+ * tops need (columns, totals) must hold for students read before the
+ * results that change it, and a class larger than the write buffer comes
+ * out whole.
+ */
+START_TEST(test_class_streamed)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/late", tmp);
+
+	ck_assert_int_eq(mkdir(lab, 0755), 0);
+	/* not graded, before the probe "two" is ever seen */
+	put_results(lab, "a", "{\"extra_data\":{\"max_score\":4,\"harness_error\":\"boom\"}}");
+	put_results(lab, "b", "{\"score\":1,\"extra_data\":{\"max_score\":4,\"probes\":["
+		    "{\"name\":\"one\",\"passed\":true,\"score\":1,\"points\":1}]}}");
+	put_results(lab, "c", "{\"score\":3,\"extra_data\":{\"max_score\":4,\"probes\":["
+		    "{\"name\":\"one\",\"passed\":true,\"score\":1,\"points\":1},"
+		    "{\"name\":\"two\",\"passed\":true,\"score\":2,\"points\":3}]}}");
+	char *d = xasprintf("%s/d", lab);
+	ck_assert_int_eq(mkdir(d, 0755), 0);
+	free(d);
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+
+	char *csv = slurp(lab, "grades.csv");
+	ck_assert_str_eq(csv, "student,score,max_score,one,two\r\n"
+			 "a,,4,,\r\nb,1,4,1,\r\nc,3,4,1,2\r\nd,,4,,\r\n");
+	char *page = slurp(lab, "index.html");
+	ck_contains(page, "<th class=\"probe\" title=\"two\">2</th>");
+	ck_contains(page, "4 students: 2 graded, 1 not graded (the grader failed on them), "
+		    "1 with no results. Mean score 2 / 4.");
+	ck_contains(page, "<td class=\"ng\" colspan=\"3\">not graded (harness error: boom)");
+	ck_contains(page, "<a href=\"b/index.html\">b</a></td><td class=\"num\" data-sort=\"1\">");
+	ck_contains(page, "<td class=\"cell ok\" data-sort=\"1\" title=\"passed\">✓</td>"
+		    "<td class=\"cell\" data-sort=\"-1\" title=\"not run\">–</td></tr>");
+	ck_contains(page, ">2 of 2</td>");
+	ck_contains(page, ">1 of 1</td>");
+	char *x = slurp(lab, "junit.xml");
+	/* a and d: an error for each of both columns, "two" included */
+	ck_contains(x, "<testsuites name=\"sockgrade late\" tests=\"7\" failures=\"0\" "
+		    "errors=\"4\" time=\"0.000\">");
+	ck_contains(x, "<testsuite name=\"a\" tests=\"2\" failures=\"0\" errors=\"2\"");
+	ck_contains(x, "<testcase classname=\"late.a\" name=\"two\" time=\"0.000\">\n"
+		    "      <error type=\"harness-error\"");
+	ck_contains(x, "<testcase classname=\"late.d\" name=\"two\" time=\"0.000\">\n"
+		    "      <error type=\"no-results\"");
+	free(x);
+	free(page);
+	free(csv);
+
+	/* a class whose files outgrow the write buffer many times over */
+	for (int i = 0; i < 300; i++) {
+		char *name = xasprintf("s%03d", i);
+		char *doc = xasprintf("{\"score\":%d,\"execution_time\":0.25,\"extra_data\":"
+				      "{\"max_score\":4,\"probes\":[{\"name\":\"one\",\"passed\":%s,"
+				      "\"score\":%d,\"points\":1,\"why\":\"%0400d\","
+				      "\"observed\":\"%0600d\"}]}}", i % 2, i % 2 ? "true" : "false",
+				      i % 2, i, i);
+		put_results(lab, name, doc);
+		free(doc);
+		free(name);
+	}
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	x = slurp(lab, "junit.xml");
+	ck_assert_uint_gt(strlen(x), 4 * 64 * 1024);
+	ck_assert_int_eq(count(x, "<testsuite "), 304);
+	ck_contains(x, "<testsuites name=\"sockgrade late\" tests=\"307\" failures=\"150\" "
+		    "errors=\"4\" time=\"75.000\">");
+	/* the head's totals are the suites' */
+	ck_assert_uint_eq(sum_attr(x, "<testsuite ", "tests"), 307);
+	ck_assert_uint_eq(sum_attr(x, "<testsuite ", "failures"), 150);
+	ck_assert_uint_eq(sum_attr(x, "<testsuite ", "errors"), 4);
+	ck_assert_int_eq(count(x, "<testcase "), 307);
+	ck_assert_int_eq(count(x, "</testsuites>\n"), 1);
+	ck_assert_msg(!strcmp(x + strlen(x) - 14, "</testsuites>\n"), "%s", x + strlen(x) - 14);
+	page = slurp(lab, "index.html");
+	ck_assert_int_eq(count(page, "<tr><td><a href=\"s"), 300);
+	ck_contains(page, "<a href=\"s299/index.html\">s299</a>");
+	ck_contains(page, "304 students: 302 graded");
+	ck_assert_int_eq(count(page, "</html>"), 1);
+	csv = slurp(lab, "grades.csv");
+	ck_assert_int_eq(count(csv, "\r\n"), 305);
+	ck_contains(csv, "\r\ns299,1,4,1,\r\n");
+
+	DIR *dir = opendir(lab);
+	struct dirent *e;
+	ck_assert(dir != NULL);
+	while ((e = readdir(dir)))
+		ck_assert_msg(!strstr(e->d_name, ".tmp"), "left behind: %s", e->d_name);
+	closedir(dir);
+
+	free(csv);
+	free(page);
+	free(x);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
 Suite *make_report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -778,6 +892,7 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_junit_empty);
 	tcase_add_test(tc, test_coverage);
+	tcase_add_test(tc, test_class_streamed);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
