@@ -4,7 +4,11 @@
  * grades the submissions, each in a worker process of its own so that
  * nothing one submission does (nor a harness bug it triggers) can stop the
  * others. Workers write results.json and exit; the report stage then reads
- * those files. Up to JOBS workers run at once.
+ * those files. Up to 4 x JOBS workers run at once, and at most JOBS of them
+ * build at a time (build slots). A worker's probes run up to PROBES_AT_ONCE
+ * at a time in processes of their own (run_probes), where the sandbox can
+ * give each a network of its own; their results are put back in the spec's
+ * order, so that timing never changes what a report says.
  */
 #include "grade.h"
 #include "build.h"
@@ -17,6 +21,7 @@
 #include "spec.h"
 #include "term.h"
 #include "util.h"
+#include "wire.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -29,6 +34,7 @@
 #include <sys/prctl.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <poll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -127,6 +133,250 @@ static void programs_of(const struct build_result *b, char ***bins, char ***why)
 	}
 }
 
+/* Probes of one submission that run at once, each in a process and a network of its own. */
+#define PROBES_AT_ONCE 4
+
+/* A result that says the grader, not the student, failed this probe. */
+static void harness_failure(const struct probe *probe, struct probe_result *res, const char *why)
+{
+	memset(res, 0, sizeof *res);
+	res->probe = probe;
+	res->runs = res->failed_runs = 1;
+	res->failed_step = -1;
+	res->diff_at = -1;
+	res->why = xasprintf("harness error: %s", why);
+}
+
+/* The runner's set-up (its move into the cgroups), shared out among its probes' overheads. */
+static int64_t runner_setup_share_us;
+
+/*
+ * A forked process that runs one probe: its own network (sandbox_split), the
+ * probe, then its result (and what the reference said, when recording) down
+ * fd. Its set-up counts as the probe's overhead. Never returns.
+ */
+static void probe_process(const struct probe_env *penv, const struct probe *probe, int fd)
+{
+	int64_t t0 = now_us();
+	struct probe_env env = *penv;
+	struct probe_result res;
+	struct strbuf out = STRBUF_INIT;
+	char err[ERRLEN];
+	size_t ref_from = env.ref ? env.ref->n : 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (sandbox_split(env.sb, err) < 0) {
+		harness_failure(probe, &res, err);
+	} else {
+		int64_t setup_us = now_us() - t0;
+		probe_execute(&env, probe, &res);
+		res.overhead_us += setup_us + runner_setup_share_us;
+		res.wall_ms += setup_us / 1000;
+	}
+	/* the probe's programs are all gone before its result is final */
+	sandbox_close(env.sb);
+	wire_pack(&res, env.ref, ref_from, &out);
+	int rc = write_all(fd, out.buf, out.len);
+	_exit(rc < 0 ? 3 : 0);
+}
+
+struct runner {
+	pid_t pid;
+	int fd;			/* the read end of its result pipe */
+	size_t idx;		/* which probe */
+};
+
+/* Starts probe idx in a process of its own; 0, or -errno when it could not be forked. */
+static int runner_start(const struct probe_env *env, const struct probe *probe, size_t idx,
+			struct runner *run, size_t nrun)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		for (size_t i = 0; i < nrun; i++)
+			close(run[i].fd);
+		probe_process(env, probe, p[1]);
+	}
+	close(p[1]);
+	run[nrun] = (struct runner){ pid, p[0], idx };
+	return 0;
+}
+
+/* One probe's record from the runner: how its process ended, then what it sent. */
+static void put_record(struct strbuf *out, int64_t status, const struct strbuf *data)
+{
+	int64_t len = (int64_t)data->len;
+	sb_add(out, &status, sizeof status);
+	sb_add(out, &len, sizeof len);
+	if (data->len)
+		sb_add(out, data->buf, data->len);
+}
+
+/*
+ * The runner: a process in the submission's cgroups that runs probes[0..n)
+ * at once, up to PROBES_AT_ONCE, each in a probe process of its own, and
+ * writes one record per probe down fd, in the spec's order whatever order
+ * they end in. Never returns.
+ */
+static void runner_main(const struct probe_env *env, const struct probe **probes, size_t n, int fd)
+{
+	struct strbuf *got = xcalloc(n, sizeof *got);
+	int64_t *status = xcalloc(n, sizeof *status);
+	struct runner run[PROBES_AT_ONCE];
+	struct pollfd pfd[PROBES_AT_ONCE];
+	size_t next = 0, nrun = 0;
+	char err[ERRLEN];
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int64_t t0 = now_us();
+	if (sandbox_enter_cgroups(env->sb, err) < 0)
+		fprintf(stderr, "sockgrade: %s (each box joins the cgroups itself)\n", err);
+	runner_setup_share_us = (now_us() - t0) / (int64_t)n;
+	while (next < n || nrun > 0) {
+		while (next < n && nrun < PROBES_AT_ONCE) {
+			int e = runner_start(env, probes[next], next, run, nrun);
+			if (e == 0) {
+				nrun++;
+				next++;
+			} else if (nrun > 0) {
+				break;	/* try again once a probe has ended */
+			} else {
+				status[next++] = e;	/* no process to be had at all */
+			}
+		}
+		if (!nrun)
+			continue;
+		for (size_t i = 0; i < nrun; i++)
+			pfd[i] = (struct pollfd){ .fd = run[i].fd, .events = POLLIN };
+		if (poll(pfd, nrun, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			_exit(3);
+		}
+		for (size_t i = 0; i < nrun; i++) {
+			if (!pfd[i].revents)
+				continue;
+			char buf[65536];
+			ssize_t k = read(run[i].fd, buf, sizeof buf);
+			if (k > 0) {
+				sb_add(&got[run[i].idx], buf, (size_t)k);
+				continue;
+			}
+			if (k < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			close(run[i].fd);
+			int st = 0;
+			while (waitpid(run[i].pid, &st, 0) < 0 && errno == EINTR)
+				;
+			status[run[i].idx] = st;
+			run[i] = run[--nrun];
+			pfd[i] = pfd[nrun];
+			i--;
+		}
+	}
+	struct strbuf out = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		put_record(&out, status[i], &got[i]);
+	_exit(write_all(fd, out.buf, out.len) < 0 ? 3 : 0);
+}
+
+/* The result of probe from its runner record; err says why when there is none. */
+static void take_record(const struct probe_env *env, const struct probe *probe, int64_t status,
+			const char *data, size_t len, struct probe_result *res)
+{
+	char err[ERRLEN];
+	if (status < 0) {
+		snprintf(err, sizeof err, "no process for the probe: %s", strerror((int)-status));
+		harness_failure(probe, res, err);
+	} else if (WIFSIGNALED((int)status)) {
+		int sig = WTERMSIG((int)status);
+		snprintf(err, sizeof err, "the process that ran this probe was killed by SIG%s",
+			 sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		harness_failure(probe, res, err);
+	} else if (wire_unpack(data, len, probe, res, env->is_reference ? env->ref : NULL, err) < 0) {
+		harness_failure(probe, res, err);
+	}
+}
+
+/*
+ * Runs probes[0..n) of one submission into res[0..n). When the sandbox can
+ * keep them apart, a runner process runs them at once (runner_main);
+ * otherwise they run one after another here. Results, and the answers the
+ * reference gives, are taken in the spec's order, so that the outcome does
+ * not depend on which probe ends first.
+ */
+static void run_probes(const struct probe_env *env, const struct probe **probes, size_t n,
+		       struct probe_result *res)
+{
+	int p[2];
+	pid_t pid = -1;
+	if (n >= 2 && sandbox_can_split(env->sb) && pipe2(p, O_CLOEXEC) == 0) {
+		fflush(NULL);
+		pid = fork();
+		if (pid == 0) {
+			close(p[0]);
+			runner_main(env, probes, n, p[1]);
+		}
+		close(p[1]);
+		if (pid < 0)
+			close(p[0]);
+	}
+	if (pid < 0) {
+		for (size_t i = 0; i < n; i++)
+			probe_execute(env, probes[i], &res[i]);
+		return;
+	}
+	struct strbuf got = STRBUF_INIT;
+	char buf[65536];
+	ssize_t k;
+	while ((k = read(p[0], buf, sizeof buf)) != 0) {
+		if (k > 0)
+			sb_add(&got, buf, (size_t)k);
+		else if (errno != EINTR)
+			break;
+	}
+	close(p[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		int64_t status, len;
+		if (got.len - at < 2 * sizeof(int64_t)) {
+			char why[ERRLEN];
+			if (WIFSIGNALED(st))
+				snprintf(why, sizeof why, "the probe runner was killed by SIG%s",
+					 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+			else
+				snprintf(why, sizeof why, "the probe runner ended (status %d) before this probe",
+					 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+			harness_failure(probes[i], &res[i], why);
+			continue;
+		}
+		memcpy(&status, got.buf + at, sizeof status);
+		memcpy(&len, got.buf + at + sizeof status, sizeof len);
+		at += 2 * sizeof(int64_t);
+		if (len < 0 || (uint64_t)len > got.len - at) {
+			at = got.len;
+			harness_failure(probes[i], &res[i], "the probe runner's record is cut short");
+			continue;
+		}
+		take_record(env, probes[i], status, got.buf + at, (size_t)len, &res[i]);
+		at += (size_t)len;
+	}
+	sb_release(&got);
+}
+
 /*
  * The coverage build: the visible probes run again on binaries built with
  * --coverage (their results are thrown away: scores come from the plain
@@ -165,13 +415,17 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .ref = &L->ref,
 	};
-	for (size_t i = 0; i < spec->nprobes; i++) {
-		if (spec->probes[i].hidden)
-			continue;
-		struct probe_result res;
-		probe_execute(&env, &spec->probes[i], &res);
-		probe_result_release(&res);
-	}
+	const struct probe **visible = xcalloc(spec->nprobes + 1, sizeof *visible);
+	size_t nvis = 0;
+	for (size_t i = 0; i < spec->nprobes; i++)
+		if (!spec->probes[i].hidden)
+			visible[nvis++] = &spec->probes[i];
+	struct probe_result *res = xcalloc(nvis + 1, sizeof *res);
+	run_probes(&env, visible, nvis, res);
+	for (size_t i = 0; i < nvis; i++)
+		probe_result_release(&res[i]);
+	free(res);
+	free(visible);
 	free(bins);
 	free(why);
 	if (coverage_collect(sb, scratch, dest, makefile, cov, err) < 0)
@@ -223,14 +477,17 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .is_reference = record, .ref = &L->ref,
 	};
-	for (size_t i = 0; i < spec->nprobes; i++) {
-		if (L->selfcheck && spec->probes[i].hidden)
-			continue;
-		probe_execute(&env, &spec->probes[i], &results[nres++]);
+	const struct probe **chosen = xcalloc(spec->nprobes + 1, sizeof *chosen);
+	for (size_t i = 0; i < spec->nprobes; i++)
+		if (!(L->selfcheck && spec->probes[i].hidden))
+			chosen[nres++] = &spec->probes[i];
+	run_probes(&env, chosen, nres, results);
+	free(chosen);
+	for (size_t i = 0; i < nres; i++) {
 		/* the grader's own failure in a probe is not the student's: the run says so */
-		const char *w = results[nres - 1].why;
+		const char *w = results[i].why;
 		if (w && !strncmp(w, "harness error", 13) && !*herr)
-			snprintf(herr, sizeof herr, "probe '%s': %s", spec->probes[i].name, w);
+			snprintf(herr, sizeof herr, "probe '%s': %s", results[i].probe->name, w);
 	}
 	free(bins);
 	free(why);

@@ -970,7 +970,7 @@ static int step_connect(struct probe_run *r, const struct step *s)
 		}
 	}
 	c->noread = 0;
-	/* accepted, then reset before we looked: a connection all the same; read() tells the rest */
+	/* accepted, then reset before we looked: a connection all the same, already reset */
 	if (e && e != ECONNRESET) {
 		conn_close_fd(c);
 		note(r, EV_REFUSED, name, "%s port %d: %s", addr, port, strerror(e));
@@ -979,6 +979,11 @@ static int step_connect(struct probe_run *r, const struct step *s)
 		return fail(r, "could not connect to %s port %d: %s", addr, port, strerror(e));
 	}
 	note(r, EV_CONNECT, name, "%s port %d", addr, port);
+	if (e == ECONNRESET) {
+		/* SO_ERROR took the reset: a read() would now say EOF, so the reset is recorded here */
+		c->rst = 1;
+		ev(r, EV_RST, name, NULL, 0);
+	}
 	if (want_refused)
 		return fail(r, "the connection to %s port %d was accepted; expected it refused", addr,
 			    port);

@@ -13,6 +13,16 @@
  * setsid() is re-parented to the worker, not to init, so sandbox_sweep() finds
  * it by its parent pid and kills and reaps it.
  *
+ * Probes of one submission may run at once (grade.c). In a box mode the
+ * worker forks a runner, which enters the worker's cgroups once
+ * (sandbox_enter_cgroups: boxes are then born in them, since moving a
+ * process into a v1 cgroup waits for an RCU grace period) and is exempt from
+ * the OOM killer, and the runner forks one probe process per probe. Each
+ * probe process calls sandbox_split: a network namespace of its own, brought
+ * up, so that probes never share a port; it becomes the subreaper of its own
+ * boxes. The scratch copy, the user id and the cgroups stay the
+ * submission's: probes that run at once share the memory and process limits.
+ *
  * Who kills whom. The worker stops a process with SIGTERM, waits a short grace
  * on the process's pidfd, then SIGKILLs the group and sweeps escaped
  * descendants. Every spawned process has PR_SET_PDEATHSIG = SIGKILL, so when
@@ -66,6 +76,8 @@
 #define GRACE_MS 200
 /* How many processes a worker's boxes may have together (root mode: a pids cgroup, and a user id of their own). */
 #define BOX_NPROC 128
+/* Harness processes that may share a worker's pids cgroup (sandbox_enter_cgroups): a runner and its probes. */
+#define HARNESS_NPROC 32
 
 enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
 
@@ -111,6 +123,8 @@ struct sandbox {
 	pid_t *inits;		/* inits of ended boxes, not yet reaped */
 	size_t ninits;
 	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
+	int cg_inherited[NCG];	/* 1: made by the worker this probe process was split from */
+	int cg_joined[NCG];	/* 1: this process is in that cgroup, so its boxes are born there */
 	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
 	long cg_limit_mb;	/* the memory limit written last */
 };
@@ -423,6 +437,10 @@ int sandbox_open(struct sandbox **out, char *err)
 	}
 	chmod(dir, 0755);
 	sb->boxdir = dir;
+	/* made now, so that the probe processes split from this worker share them */
+	if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS))
+		for (int i = 0; i < NCG; i++)
+			cgroup_of(sb, i);
 	*out = sb;
 	return 0;
 fail:
@@ -430,6 +448,60 @@ fail:
 		close(sb->uid_lock);
 	free(sb);
 	return -1;
+}
+
+int sandbox_enter_cgroups(struct sandbox *sb, char *err)
+{
+	if (sb->mode != SB_ROOT || (weaken & WEAK_LIMITS))
+		return 0;
+	/* counted with the programs, but never the process the kernel kills when they run out of memory */
+	if (write_text("/proc/self/oom_score_adj", "-1000") < 0) {
+		snprintf(err, ERRLEN, "sandbox: oom_score_adj: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < NCG; i++) {
+		const char *dir = cgroup_of(sb, i);
+		if (dir && cgroup_join(dir, NULL, NULL, getpid()) == 0)
+			sb->cg_joined[i] = 1;
+	}
+	return 0;
+}
+
+int sandbox_can_split(const struct sandbox *sb)
+{
+	return sb->mode != SB_NONE && !(weaken & WEAK_NETNS);
+}
+
+int sandbox_split(struct sandbox *sb, char *err)
+{
+	if (!sandbox_can_split(sb))
+		return 0;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
+		return -1;
+	}
+	/* nothing of the worker's is this process's to stop, reap or remove */
+	sb->worker = getpid();
+	sb->live = NULL;
+	sb->nlive = 0;
+	sb->inits = NULL;
+	sb->ninits = 0;
+	/* the worker's cgroups, made when it opened the sandbox, stay the worker's to remove */
+	for (int i = 0; i < NCG; i++)
+		sb->cg_inherited[i] = sb->cg[i] != NULL;
+	sb->uid_lock = -1;	/* the worker's descriptor holds the id for the submission */
+	sb->nboxes = 0;
+	char *dir = xasprintf("%s/p%d", sb->boxdir, (int)getpid());
+	sb->boxdir = dir;
+	if (mkdir(dir, 0755) < 0) {
+		snprintf(err, ERRLEN, "sandbox: '%s': %s", dir, strerror(errno));
+		return -1;
+	}
+	if (unshare(CLONE_NEWNET) < 0) {
+		snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
+		return -1;
+	}
+	return loopback_up(err) < 0 ? -1 : 1;
 }
 
 /*
@@ -507,7 +579,7 @@ void sandbox_close(struct sandbox *sb)
 	sandbox_reap_boxes(sb, 1);
 	free(sb->inits);
 	for (int i = 0; i < NCG; i++) {
-		if (sb->cg[i])
+		if (sb->cg[i] && !sb->cg_inherited[i])
 			rmdir(sb->cg[i]);
 		free(sb->cg[i]);
 	}
@@ -925,17 +997,20 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_cmdline();
-	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
-	if (read(sync_fd, &go, 1) != 1)
-		_exit(127);
-	close(sync_fd);
-	int memcg = go == 'm';
+	/* born of a harness process that the OOM killer must spare; the box's own processes it may take */
+	write_text("/proc/self/oom_score_adj", "0");
+	/* the root is assembled while the worker puts the box in its cgroups: nothing of the student's runs yet */
 	if (weaken & WEAK_MOUNT) {
 		if (sp->cwd && chdir(sp->cwd) < 0)
 			report_stage(errpipe, STAGE_CWD);
 	} else {
 		build_root(sb, root, sp->cwd, errpipe);
 	}
+	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
+	if (read(sync_fd, &go, 1) != 1)
+		_exit(127);
+	close(sync_fd);
+	int memcg = go == 'm';
 	if (sethostname("sockgrade", 9) < 0) {
 		/* cosmetic */
 	}
@@ -1023,7 +1098,7 @@ static int cgroup_setup(int which, const char *dir)
 
 	switch (which) {
 	case CG_PIDS:
-		snprintf(val, sizeof val, "%d", BOX_NPROC);
+		snprintf(val, sizeof val, "%d", BOX_NPROC + HARNESS_NPROC);
 		path = xasprintf("%s/pids.max", dir);
 		rc = write_text(path, val);
 		free(path);
@@ -1050,7 +1125,7 @@ static int cgroup_setup(int which, const char *dir)
 	return rc;
 }
 
-/* Puts pid in dir, after writing value to knob when knob is given; 0 or -1. */
+/* Puts pid (unless 0) in dir, after writing value to knob when knob is given; 0 or -1. */
 static int cgroup_join(const char *dir, const char *knob, const char *value, pid_t pid)
 {
 	char pidtxt[32];
@@ -1060,6 +1135,8 @@ static int cgroup_join(const char *dir, const char *knob, const char *value, pid
 		rc = write_text(path, value);
 		free(path);
 	}
+	if (!pid)
+		return rc;
 	char *procs = xasprintf("%s/cgroup.procs", dir);
 	snprintf(pidtxt, sizeof pidtxt, "%d", (int)pid);
 	if (rc == 0)
@@ -1195,16 +1272,22 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 		char go = 'n';
 		/*
 		 * The box joins the worker's cgroups (made once; the worker itself stays
-		 * out, so that only student processes count). Boxes alive at once share
-		 * the memory limit last written.
+		 * out, so that only student processes count), unless it was born in them
+		 * (sandbox_enter_cgroups). Boxes alive at once share the memory limit
+		 * last written.
 		 */
 		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
 			char val[32];
 			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, CG_MEMORY) : NULL;
 			if (mem) {
+				/* a write of the limit can cost milliseconds: only when it changes */
+				if (!sb->cg_limit_mb && cgroup_read(mem, "memory.limit_in_bytes") ==
+							    p->memory_mb << 20)
+					sb->cg_limit_mb = p->memory_mb;
 				int same = sb->cg_limit_mb == p->memory_mb;
 				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
-				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
+				pid_t who = sb->cg_joined[CG_MEMORY] ? 0 : pid;
+				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, who) == 0) {
 					sb->cg_limit_mb = p->memory_mb;
 					p->memcg = 1;
 					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
@@ -1213,7 +1296,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			}
 			for (int c = CG_PIDS; c < NCG; c++) {
 				const char *dir = cgroup_of(sb, c);
-				if (dir)
+				if (dir && !sb->cg_joined[c])
 					cgroup_join(dir, NULL, NULL, pid);
 			}
 		}

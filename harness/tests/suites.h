@@ -11,5 +11,6 @@ Suite *make_sandbox_suite(void);
 Suite *make_launch_suite(void);
 Suite *make_probe_suite(void);
 Suite *make_report_suite(void);
+Suite *make_wire_suite(void);
 
 #endif
