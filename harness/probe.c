@@ -1640,23 +1640,40 @@ out:
 }
 
 /*
- * Payload bytes: each block of 256 is a shuffle of all 256 values, so that
- * every payload holds NUL, 0xff and the rest, and a strlen() or a text-only
- * echo cannot pass by luck.
+ * Payload bytes: each block of 256 holds all 256 values once, so that every
+ * payload holds NUL, 0xff and the rest, and a strlen() or a text-only echo
+ * cannot pass by luck. A fresh shuffle every 64 blocks; each block between is
+ * that shuffle rotated and XORed with a byte (both bijections), drawn per
+ * block, so that blocks differ and a 64 MiB payload costs the harness little.
  */
 static void fill_random(struct probe_run *r, char *buf, size_t n)
 {
-	unsigned char block[256];
-	for (size_t off = 0; off < n; off += 256) {
-		for (int i = 0; i < 256; i++)
-			block[i] = (unsigned char)i;
-		for (int i = 255; i > 0; i--) {
-			int j = (int)(rng_next(&r->rng) % (uint64_t)(i + 1));
-			unsigned char t = block[i];
-			block[i] = block[j];
-			block[j] = t;
+	unsigned char base[256];
+	for (size_t off = 0, k = 0; off < n; off += 256, k++) {
+		if (k % 64 == 0) {
+			uint64_t bits = 0;
+			int left = 0;
+			for (int i = 0; i < 256; i++)
+				base[i] = (unsigned char)i;
+			for (int i = 255; i > 0; i--) {
+				if (!left) {
+					bits = rng_next(&r->rng);
+					left = 4;
+				}
+				/* 16 random bits scaled to 0..i (Lemire's reduction, no division) */
+				uint32_t j = ((uint32_t)(bits & 0xffff) * (uint32_t)(i + 1)) >> 16;
+				bits >>= 16;
+				left--;
+				unsigned char t = base[i];
+				base[i] = base[j];
+				base[j] = t;
+			}
 		}
-		memcpy(buf + off, block, n - off < 256 ? n - off : 256);
+		uint64_t v = rng_next(&r->rng);
+		unsigned int rot = (unsigned int)(v & 255), key = (unsigned int)((v >> 8) & 255);
+		size_t m = n - off < 256 ? n - off : 256;
+		for (size_t i = 0; i < m; i++)
+			buf[off + i] = (char)(base[(i + rot) & 255] ^ key);
 	}
 }
 
@@ -1710,9 +1727,10 @@ static int step_flood(struct probe_run *r, const struct step *s)
 		return fail(r, "spec error: connection '%s' is closed", c->name);
 	c->noread = 1;
 	int64_t deadline = within(r, s);
+	/* one buffer of payload, sent again and again: what matters is that the peer gets data */
+	fill_random(r, buf, n < sizeof buf ? n : sizeof buf);
 	while (off < n) {
 		size_t len = n - off < sizeof buf ? n - off : sizeof buf;
-		fill_random(r, buf, len);
 		ssize_t k = send(c->fd, buf, len, MSG_NOSIGNAL);
 		if (k > 0) {
 			off += (size_t)k;

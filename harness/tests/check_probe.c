@@ -1152,6 +1152,37 @@ END_TEST
 
 /* ---- streams: echo, payloads, half-close, silence, resets ---- */
 
+START_TEST(payload_blocks_hold_every_byte)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	/* answers ok when every 256-byte block holds all 256 values and the blocks vary */
+	fx_prog(&f, "judge", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"n = 64 * 256 * 2 + 100\n"
+		"d = b''\n"
+		"while len(d) < n:\n"
+		"    x = c.recv(65536)\n"
+		"    if not x:\n"
+		"        break\n"
+		"    d += x\n"
+		"blocks = [d[i:i + 256] for i in range(0, len(d) - 255, 256)]\n"
+		"full = all(len(set(b)) == 256 for b in blocks)\n"
+		"varied = len(set(blocks)) > len(blocks) // 2\n"
+		"c.sendall(b'ok' if len(d) == n and full and varied else b'bad')\n"
+		"time.sleep(5)\n");
+	fx_load(&f, "  - name: full\n"
+		    "    steps: [{start: judge}, {connect: }, {send_payload: 32868}, {expect: ok}]\n");
+	fx_run(&f, "full", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 START_TEST(expect_echo_and_send_payload)
 {
 	struct fx f;
@@ -1700,6 +1731,7 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, send_in_pieces);
 	tcase_add_test(tc, abort_resets_the_connection);
 	tcase_add_test(tc, expect_echo_and_send_payload);
+	tcase_add_test(tc, payload_blocks_hold_every_byte);
 	tcase_add_test(tc, shutdown_silence_and_reset);
 	tcase_add_test(tc, expect_length_and_send_hex);
 	tcase_add_test(tc, flood_until_the_peer_stops_reading);
