@@ -117,8 +117,9 @@ struct sandbox {
 	struct sbproc *live;	/* those processes, linked by next */
 	uid_t uid;		/* root mode: the unprivileged ids student code runs as */
 	gid_t gid;
-	char *boxdir;		/* where each box's root file system is assembled */
-	int nboxes;		/* boxes made so far, for unique names */
+	char *boxdir;		/* the worker's folder for box roots */
+	char *root;		/* boxdir/root: the template every box's root is made on, once mounted */
+	int split;		/* a probe process's copy (sandbox_split): the worker owns the rest */
 	int uid_lock;		/* root mode: the lock that holds uid for this worker */
 	pid_t *inits;		/* inits of ended boxes, not yet reaped */
 	size_t ninits;
@@ -141,7 +142,6 @@ struct sbproc {
 	int64_t cpu_limit_ms;	/* 0: none */
 	int boxed;		/* pid is the box's init, not the program */
 	pid_t student;		/* boxed: the program's pid, once known */
-	char *rootdir;		/* boxed: the mount point of its root */
 	int memcg;		/* boxed: in the sandbox's memory cgroup */
 	long failcnt0;		/* its memory.failcnt when the program started */
 	long memory_mb;
@@ -369,6 +369,7 @@ static const char *cgroup_of(struct sandbox *sb, int which);
 static int cgroup_join(const char *dir, const char *knob, const char *value, pid_t pid);
 
 static int take_uid(struct sandbox *sb, char *err);
+static int open_template(struct sandbox *sb, char *err);
 
 int sandbox_open(struct sandbox **out, char *err)
 {
@@ -437,6 +438,8 @@ int sandbox_open(struct sandbox **out, char *err)
 	}
 	chmod(dir, 0755);
 	sb->boxdir = dir;
+	if (!(weaken & WEAK_MOUNT) && open_template(sb, err) < 0)
+		goto fail;
 	/* made now, so that the probe processes split from this worker share them */
 	if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS))
 		for (int i = 0; i < NCG; i++)
@@ -490,13 +493,7 @@ int sandbox_split(struct sandbox *sb, char *err)
 	for (int i = 0; i < NCG; i++)
 		sb->cg_inherited[i] = sb->cg[i] != NULL;
 	sb->uid_lock = -1;	/* the worker's descriptor holds the id for the submission */
-	sb->nboxes = 0;
-	char *dir = xasprintf("%s/p%d", sb->boxdir, (int)getpid());
-	sb->boxdir = dir;
-	if (mkdir(dir, 0755) < 0) {
-		snprintf(err, ERRLEN, "sandbox: '%s': %s", dir, strerror(errno));
-		return -1;
-	}
+	sb->split = 1;		/* and the worker's template root and folder stay its own */
 	if (unshare(CLONE_NEWNET) < 0) {
 		snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
 		return -1;
@@ -585,10 +582,13 @@ void sandbox_close(struct sandbox *sb)
 	}
 	if (sb->uid_lock >= 0)
 		close(sb->uid_lock);
-	if (sb->boxdir) {
+	/* unmounted before removal, so that removal never walks into the binds of /usr or /dev */
+	if (sb->root && !sb->split)
+		umount2(sb->root, MNT_DETACH);
+	if (sb->boxdir && !sb->split)
 		remove_tree(sb->boxdir);
-		free(sb->boxdir);
-	}
+	free(sb->root);
+	free(sb->boxdir);
 	free(sb);
 }
 
@@ -782,13 +782,15 @@ static int mount_point_like(const char *src, const char *path)
 }
 
 /*
- * In init, in its new mount namespace: assembles the box's root file system at
- * root and moves into it. Only what the programs need is there: /usr and the
- * library folders read-only, a small /etc, a few devices, a fresh /proc of the
- * box's pid namespace, a private /tmp and the scratch copy, writable, at its
- * usual path. Never returns on failure: reports the stage and exits.
+ * The worker's template of a box's root file system, assembled once in the
+ * worker's mount namespace (sandbox_open) so that a box needs a handful of
+ * mounts, not two dozen (mounts take a lock that every box of the machine
+ * waits for). Only what the programs need is there: /usr and the library
+ * folders read-only, a small /etc, a few devices, and the empty points where
+ * each box mounts its own /proc, /tmp, /dev/shm and scratch copy. 0, or the
+ * stage that failed (errno says why).
  */
-static void build_root(const struct sandbox *sb, const char *root, const char *scratch, int errpipe)
+static int make_template(const struct sandbox *sb, const char *root)
 {
 	static const char *const sysdirs[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 	static const char *const etc_binds[] = { "alternatives", "ld.so.cache", "ld.so.conf",
@@ -796,14 +798,13 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 	static const char *const devices[] = { "null", "zero", "full", "random", "urandom" };
 	char path[4096], link[4096];
 
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		report_stage(errpipe, STAGE_MNTNS);
-	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755") < 0)
-		report_stage(errpipe, STAGE_ROOT);
+	if (mkdir(root, 0755) < 0 ||
+	    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755") < 0)
+		return STAGE_ROOT;
 
 	snprintf(path, sizeof path, "%s/usr", root);
 	if (mkdir(path, 0755) < 0 || bind_ro("/usr", path) < 0)
-		report_stage(errpipe, STAGE_USR);
+		return STAGE_USR;
 	for (size_t i = 0; i < sizeof sysdirs / sizeof *sysdirs; i++) {
 		char src[64];
 		struct stat st;
@@ -814,19 +815,19 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 		if (S_ISLNK(st.st_mode)) {
 			ssize_t n = readlink(src, link, sizeof link - 1);
 			if (n < 0)
-				report_stage(errpipe, STAGE_SYSDIRS);
+				return STAGE_SYSDIRS;
 			link[n] = '\0';
 			if (symlink(link, path) < 0)
-				report_stage(errpipe, STAGE_SYSDIRS);
+				return STAGE_SYSDIRS;
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdir(path, 0755) < 0 || bind_ro(src, path) < 0)
-				report_stage(errpipe, STAGE_SYSDIRS);
+				return STAGE_SYSDIRS;
 		}
 	}
 
 	snprintf(path, sizeof path, "%s/etc", root);
 	if (mkdir(path, 0755) < 0)
-		report_stage(errpipe, STAGE_ETC);
+		return STAGE_ETC;
 	char passwd[256], group[256];
 	snprintf(passwd, sizeof passwd, "root:x:0:0:root:/root:/bin/sh\nstudent:x:%u:%u:student:/tmp:/bin/sh\n",
 		 (unsigned)sb->uid, (unsigned)sb->gid);
@@ -840,7 +841,7 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 	for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
 		snprintf(path, sizeof path, "%s/etc/%s", root, files[i].name);
 		if (put_file(path, files[i].text) < 0)
-			report_stage(errpipe, STAGE_ETC);
+			return STAGE_ETC;
 	}
 	for (size_t i = 0; i < sizeof etc_binds / sizeof *etc_binds; i++) {
 		char src[64];
@@ -849,32 +850,69 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 		if (mount_point_like(src, path) < 0)
 			continue;
 		if (bind_ro(src, path) < 0)
-			report_stage(errpipe, STAGE_ETC);
+			return STAGE_ETC;
 	}
 
 	snprintf(path, sizeof path, "%s/dev", root);
 	if (mkdir(path, 0755) < 0)
-		report_stage(errpipe, STAGE_DEV);
+		return STAGE_DEV;
 	for (size_t i = 0; i < sizeof devices / sizeof *devices; i++) {
 		char src[64];
 		snprintf(src, sizeof src, "/dev/%s", devices[i]);
 		snprintf(path, sizeof path, "%s/dev/%s", root, devices[i]);
 		if (put_file(path, NULL) < 0 || mount(src, path, NULL, MS_BIND, NULL) < 0)
-			report_stage(errpipe, STAGE_DEV);
+			return STAGE_DEV;
 	}
+	static const struct { const char *dir; mode_t mode; int stage; } points[] = {
+		{ "dev/shm", 01777, STAGE_DEV }, { "proc", 0555, STAGE_PROC },
+		{ "tmp", 01777, STAGE_TMP }, { ".old", 0700, STAGE_PIVOT },
+	};
+	for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
+		snprintf(path, sizeof path, "%s/%s", root, points[i].dir);
+		if (mkdir(path, points[i].mode) < 0 || chmod(path, points[i].mode) < 0)
+			return points[i].stage;
+	}
+	return 0;
+}
+
+/* Mounts the worker's template root in its mount namespace; 0, or -1 with err. */
+static int open_template(struct sandbox *sb, char *err)
+{
+	char *root = xasprintf("%s/root", sb->boxdir);
+	int stage = make_template(sb, root);
+	if (stage != STAGE_ROOT)
+		sb->root = root;	/* mounted: sandbox_close unmounts it */
+	else
+		free(root);
+	if (stage) {
+		snprintf(err, ERRLEN, "sandbox: cannot assemble the box's root (%s): %s",
+			 box_stages[stage], strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * In init, in its new mount namespace (a copy of the worker's, template
+ * included): mounts the box's own /dev/shm, /proc (of the box's pid
+ * namespace), /tmp and scratch copy (writable, at its usual path) on the
+ * template, moves into it and makes it read-only. Never returns on failure:
+ * reports the stage and exits.
+ */
+static void enter_root(const char *root, const char *scratch, int errpipe)
+{
+	char path[4096];
+
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		report_stage(errpipe, STAGE_MNTNS);
 	snprintf(path, sizeof path, "%s/dev/shm", root);
-	if (mkdir(path, 01777) < 0 ||
-	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777") < 0)
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=1777") < 0)
 		report_stage(errpipe, STAGE_DEV);
-
 	snprintf(path, sizeof path, "%s/proc", root);
-	if (mkdir(path, 0555) < 0 ||
-	    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
+	if (mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
 		report_stage(errpipe, STAGE_PROC);
-
 	snprintf(path, sizeof path, "%s/tmp", root);
-	if (mkdir(path, 01777) < 0 ||
-	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777") < 0)
+	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777") < 0)
 		report_stage(errpipe, STAGE_TMP);
 
 	if (scratch) {
@@ -893,9 +931,10 @@ static void build_root(const struct sandbox *sb, const char *root, const char *s
 			report_stage(errpipe, STAGE_SCRATCH);
 	}
 
+	/* the template is every box's: its .old stays (empty) for the next box */
 	snprintf(path, sizeof path, "%s/.old", root);
-	if (mkdir(path, 0700) < 0 || syscall(SYS_pivot_root, root, path) < 0 || chdir("/") < 0 ||
-	    umount2("/.old", MNT_DETACH) < 0 || rmdir("/.old") < 0)
+	if (syscall(SYS_pivot_root, root, path) < 0 || chdir("/") < 0 ||
+	    umount2("/.old", MNT_DETACH) < 0)
 		report_stage(errpipe, STAGE_PIVOT);
 	if (mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0)
 		report_stage(errpipe, STAGE_RDONLY);
@@ -1004,7 +1043,7 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 		if (sp->cwd && chdir(sp->cwd) < 0)
 			report_stage(errpipe, STAGE_CWD);
 	} else {
-		build_root(sb, root, sp->cwd, errpipe);
+		enter_root(root, sp->cwd, errpipe);
 	}
 	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
 	if (read(sync_fd, &go, 1) != 1)
@@ -1179,16 +1218,6 @@ static void sandbox_reap_boxes(struct sandbox *sb, int block)
 	sb->ninits = k;
 }
 
-/* Removes a box's cgroups and mount point (its processes are gone). */
-static void box_release(struct sbproc *p)
-{
-	if (p->rootdir) {
-		rmdir(p->rootdir);
-		free(p->rootdir);
-		p->rootdir = NULL;
-	}
-}
-
 int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **out, char *err)
 {
 	int in[2] = { -1, -1 }, o[2] = { -1, -1 }, e[2] = { -1, -1 }, ep[2] = { -1, -1 };
@@ -1237,11 +1266,6 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			goto out;
 		}
 		p->boxed = 1;
-		p->rootdir = xasprintf("%s/%d", sb->boxdir, ++sb->nboxes);
-		if (mkdir(p->rootdir, 0755) < 0) {
-			snprintf(err, ERRLEN, "sandbox: '%s': %s", p->rootdir, strerror(errno));
-			goto out;
-		}
 		/* a fork into new pid, mount, ipc and uts namespaces: the child is the box's init */
 		unsigned long flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD;
 		if (!(weaken & WEAK_PIDNS))
@@ -1252,7 +1276,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			close(sync[1]);
 			close(st[0]);
 			close(ep[0]);
-			box_init(sb, sp, p->rootdir, fds, sync[0], st[1], ep[1]);
+			box_init(sb, sp, sb->root, fds, sync[0], st[1], ep[1]);
 		}
 	} else {
 		pid = fork();
@@ -1372,7 +1396,6 @@ out:
 		if (st[i] >= 0) close(st[i]);
 	}
 	if (p) {
-		box_release(p);
 		capture_release(&p->out);
 		capture_release(&p->err);
 		free(p);
@@ -1476,7 +1499,6 @@ static void reap(struct sbproc *p)
 	/* stopped while it was still pouring out output: that is what ended it */
 	if (v->output_cut && v->status == V_STOPPED)
 		v->status = V_OUTPUT;
-	box_release(p);
 }
 
 int sbproc_pollfds(struct sbproc *p, struct pollfd *fds, int max)
