@@ -13,15 +13,16 @@
  * setsid() is re-parented to the worker, not to init, so sandbox_sweep() finds
  * it by its parent pid and kills and reaps it.
  *
- * Probes of one submission may run at once (grade.c). In a box mode the
- * worker forks a runner, which enters the worker's cgroups once
- * (sandbox_enter_cgroups: boxes are then born in them, since moving a
- * process into a v1 cgroup waits for an RCU grace period) and is exempt from
- * the OOM killer, and the runner forks one probe process per probe. Each
- * probe process calls sandbox_split: a network namespace of its own, brought
- * up, so that probes never share a port; it becomes the subreaper of its own
- * boxes. The scratch copy, the user id and the cgroups stay the
- * submission's: probes that run at once share the memory and process limits.
+ * Probes of one submission may run at once (grade.c): in a box mode the
+ * worker forks a runner, which forks one probe process per probe, at most
+ * SANDBOX_MAX_SPLITS at a time. Each probe process calls sandbox_split: a
+ * network namespace of its own, brought up, so that probes never share a
+ * port, and memory and pids cgroups of its own, so that one probe's memory
+ * hog or fork bomb never counts against another's programs (nor makes their
+ * end look like a memory kill); it becomes the subreaper of its own boxes.
+ * The scratch copy, the user id and the cpu and devices cgroups stay the
+ * submission's. Harness processes stay out of every cgroup: only student
+ * processes count.
  *
  * Who kills whom. The worker stops a process with SIGTERM, waits a short grace
  * on the process's pidfd, then SIGKILLs the group and sweeps escaped
@@ -74,10 +75,8 @@
 #include <unistd.h>
 
 #define GRACE_MS 200
-/* How many processes a worker's boxes may have together (root mode: a pids cgroup, and a user id of their own). */
+/* How many processes the boxes of one probe (or of one worker's build) may have together: a pids cgroup. */
 #define BOX_NPROC 128
-/* Harness processes that may share a worker's pids cgroup (sandbox_enter_cgroups): a runner and its probes. */
-#define HARNESS_NPROC 32
 
 enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
 
@@ -125,7 +124,6 @@ struct sandbox {
 	size_t ninits;
 	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
 	int cg_inherited[NCG];	/* 1: made by the worker this probe process was split from */
-	int cg_joined[NCG];	/* 1: this process is in that cgroup, so its boxes are born there */
 	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
 	long cg_limit_mb;	/* the memory limit written last */
 };
@@ -440,7 +438,7 @@ int sandbox_open(struct sandbox **out, char *err)
 	sb->boxdir = dir;
 	if (!(weaken & WEAK_MOUNT) && open_template(sb, err) < 0)
 		goto fail;
-	/* made now, so that the probe processes split from this worker share them */
+	/* made now, so that the probe processes split from this worker share cpu and devices */
 	if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS))
 		for (int i = 0; i < NCG; i++)
 			cgroup_of(sb, i);
@@ -453,23 +451,6 @@ fail:
 	return -1;
 }
 
-int sandbox_enter_cgroups(struct sandbox *sb, char *err)
-{
-	if (sb->mode != SB_ROOT || (weaken & WEAK_LIMITS))
-		return 0;
-	/* counted with the programs, but never the process the kernel kills when they run out of memory */
-	if (write_text("/proc/self/oom_score_adj", "-1000") < 0) {
-		snprintf(err, ERRLEN, "sandbox: oom_score_adj: %s", strerror(errno));
-		return -1;
-	}
-	for (int i = 0; i < NCG; i++) {
-		const char *dir = cgroup_of(sb, i);
-		if (dir && cgroup_join(dir, NULL, NULL, getpid()) == 0)
-			sb->cg_joined[i] = 1;
-	}
-	return 0;
-}
-
 int sandbox_can_split(const struct sandbox *sb)
 {
 	return sb->mode != SB_NONE && !(weaken & WEAK_NETNS);
@@ -479,21 +460,29 @@ int sandbox_split(struct sandbox *sb, char *err)
 {
 	if (!sandbox_can_split(sb))
 		return 0;
-	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
-		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
-		return -1;
-	}
-	/* nothing of the worker's is this process's to stop, reap or remove */
+	/* first what is this process's own: nothing of the worker's is its to stop, reap or remove */
 	sb->worker = getpid();
 	sb->live = NULL;
 	sb->nlive = 0;
 	sb->inits = NULL;
 	sb->ninits = 0;
-	/* the worker's cgroups, made when it opened the sandbox, stay the worker's to remove */
-	for (int i = 0; i < NCG; i++)
-		sb->cg_inherited[i] = sb->cg[i] != NULL;
 	sb->uid_lock = -1;	/* the worker's descriptor holds the id for the submission */
 	sb->split = 1;		/* and the worker's template root and folder stay its own */
+	for (int i = 0; i < NCG; i++) {
+		/* memory and pids: this probe's own, made on first use and removed by sandbox_close */
+		if (i == CG_MEMORY || i == CG_PIDS) {
+			free(sb->cg[i]);
+			sb->cg[i] = NULL;
+			sb->cg_inherited[i] = 0;
+		} else {
+			sb->cg_inherited[i] = sb->cg[i] != NULL;
+		}
+	}
+	sb->cg_limit_mb = 0;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
+		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
+		return -1;
+	}
 	if (unshare(CLONE_NEWNET) < 0) {
 		snprintf(err, ERRLEN, "sandbox: network namespace: %s", strerror(errno));
 		return -1;
@@ -1003,7 +992,8 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 	if (sp->cwd && chdir(sp->cwd) < 0)
 		report_stage(errpipe, STAGE_CWD);
 	if (!(weaken & WEAK_LIMITS))
-		apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC : 0, memcg);
+		/* per user id, which the probes running at once share; the pids cgroup bounds each */
+		apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC * SANDBOX_MAX_SPLITS : 0, memcg);
 	exec_program(sp, errpipe);
 }
 
@@ -1036,8 +1026,6 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_cmdline();
-	/* born of a harness process that the OOM killer must spare; the box's own processes it may take */
-	write_text("/proc/self/oom_score_adj", "0");
 	/* the root is assembled while the worker puts the box in its cgroups: nothing of the student's runs yet */
 	if (weaken & WEAK_MOUNT) {
 		if (sp->cwd && chdir(sp->cwd) < 0)
@@ -1137,7 +1125,7 @@ static int cgroup_setup(int which, const char *dir)
 
 	switch (which) {
 	case CG_PIDS:
-		snprintf(val, sizeof val, "%d", BOX_NPROC + HARNESS_NPROC);
+		snprintf(val, sizeof val, "%d", BOX_NPROC);
 		path = xasprintf("%s/pids.max", dir);
 		rc = write_text(path, val);
 		free(path);
@@ -1295,10 +1283,9 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	if (p->boxed) {
 		char go = 'n';
 		/*
-		 * The box joins the worker's cgroups (made once; the worker itself stays
-		 * out, so that only student processes count), unless it was born in them
-		 * (sandbox_enter_cgroups). Boxes alive at once share the memory limit
-		 * last written.
+		 * The box joins the sandbox's cgroups (made once; the worker itself stays
+		 * out, so that only student processes count). Boxes alive at once share
+		 * the memory limit last written.
 		 */
 		if (sb->mode == SB_ROOT && !(weaken & WEAK_LIMITS)) {
 			char val[32];
@@ -1310,8 +1297,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 					sb->cg_limit_mb = p->memory_mb;
 				int same = sb->cg_limit_mb == p->memory_mb;
 				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
-				pid_t who = sb->cg_joined[CG_MEMORY] ? 0 : pid;
-				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, who) == 0) {
+				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
 					sb->cg_limit_mb = p->memory_mb;
 					p->memcg = 1;
 					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
@@ -1320,7 +1306,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			}
 			for (int c = CG_PIDS; c < NCG; c++) {
 				const char *dir = cgroup_of(sb, c);
-				if (dir && !sb->cg_joined[c])
+				if (dir)
 					cgroup_join(dir, NULL, NULL, pid);
 			}
 		}

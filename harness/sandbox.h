@@ -85,23 +85,19 @@ const char *sandbox_selected_mode(void);
 
 /* Opens a sandbox for one submission; 0 or -1 with err. */
 int sandbox_open(struct sandbox **out, char *err);
+/* Probes of one sandbox that may run at once, each split off (sandbox_split). */
+#define SANDBOX_MAX_SPLITS 4
+
 /*
- * In a process the worker has just forked to run one probe beside others:
- * makes sb this process's own, with a network namespace of its own, so that
- * probes run at once never share a port or a loopback. The scratch copy, the
- * user id and the cgroups (memory and process limits) stay the submission's. 1 when done; 0 in a
+ * In a process forked (by the worker or its runner) to run one probe beside
+ * others: makes sb this process's own, with a network namespace of its own,
+ * so that probes run at once never share a port or a loopback, and memory
+ * and pids cgroups of its own, so that their limits (and a memory kill) are
+ * the probe's alone. The scratch copy and the user id stay the submission's. 1 when done; 0 in a
  * mode that cannot separate probes (none), where probes must run one at a
  * time; -1 with err.
  */
 int sandbox_split(struct sandbox *sb, char *err);
-/*
- * Root mode: moves the calling process (a harness process that will only
- * fork probe processes) into the sandbox's cgroups, so that the boxes its
- * descendants spawn are born in them: a move into a cgroup costs
- * milliseconds, a fork nothing. The process is exempt from the OOM killer;
- * boxes are not. 0, or -1 with err.
- */
-int sandbox_enter_cgroups(struct sandbox *sb, char *err);
 /* 1 when sandbox_split can give a probe a network of its own in this mode. */
 int sandbox_can_split(const struct sandbox *sb);
 /* Stops everything still running in it and frees it. */

@@ -202,6 +202,8 @@ int wire_unpack(const char *buf, size_t len, const struct probe *probe, struct p
 		v->name = get_bytes(&r, NULL);
 		v->value = get_bytes(&r, &v->len);
 	}
+	/* the answers go to ref only once the whole record has been read */
+	struct ref_data got = { NULL, 0 };
 	n = get_count(&r, 4 * sizeof(int64_t));
 	for (size_t i = 0; i < n && !r.bad; i++) {
 		char *name = get_bytes(&r, NULL);
@@ -209,8 +211,8 @@ int wire_unpack(const char *buf, size_t len, const struct probe *probe, struct p
 		int run = (int)get_num(&r);
 		size_t dlen;
 		char *data = get_bytes(&r, &dlen);
-		if (!r.bad && name && ref)
-			ref_add(ref, name, step, run, data ? data : "", dlen);
+		if (!r.bad && name)
+			ref_add(&got, name, step, run, data ? data : "", dlen);
 		free(name);
 		free(data);
 	}
@@ -218,8 +220,12 @@ int wire_unpack(const char *buf, size_t len, const struct probe *probe, struct p
 		snprintf(err, ERRLEN, "probe result: %s after %zu of %zu bytes",
 			 r.bad ? "cut short" : "extra bytes", len - r.left, len);
 		probe_result_release(res);
+		ref_release(&got);
 		res->probe = probe;
 		return -1;
 	}
+	for (size_t i = 0; ref && i < got.n; i++)
+		ref_add(ref, got.v[i].probe, got.v[i].step, got.v[i].run, got.v[i].data, got.v[i].len);
+	ref_release(&got);
 	return 0;
 }

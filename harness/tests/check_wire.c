@@ -135,8 +135,11 @@ START_TEST(cut_short_anywhere_is_an_error)
 		free(cut);
 	}
 	sb_add(&buf, "x", 1);
-	ck_assert_int_eq(wire_unpack(buf.buf, buf.len, &the_probe, &b, NULL, err), -1);
+	struct ref_data got = { NULL, 0 };
+	ck_assert_int_eq(wire_unpack(buf.buf, buf.len, &the_probe, &b, &got, err), -1);
 	ck_assert(strstr(err, "extra bytes") != NULL);
+	/* a rejected record adds none of its recorded answers */
+	ck_assert_uint_eq(got.n, 0);
 	probe_result_release(&a);
 	ref_release(&ref);
 	sb_release(&buf);
