@@ -17,12 +17,14 @@
  * worker forks a runner, which forks one probe process per probe, at most
  * SANDBOX_MAX_SPLITS at a time. Each probe process calls sandbox_split: a
  * network namespace of its own, brought up, so that probes never share a
- * port, and memory and pids cgroups of its own, so that one probe's memory
- * hog or fork bomb never counts against another's programs (nor makes their
- * end look like a memory kill); it becomes the subreaper of its own boxes.
- * The scratch copy, the user id and the cpu and devices cgroups stay the
- * submission's. Harness processes stay out of every cgroup: only student
- * processes count.
+ * port, and a pids cgroup of its own, so that one probe's fork bomb never
+ * stops another's programs from forking; it becomes the subreaper of its own
+ * boxes. The scratch copy, the user id and the memory, cpu and devices
+ * cgroups stay the submission's: probes at once share one memory limit (a
+ * class of memory hogs must not take four times the memory), and a program
+ * SIGKILLed while another probe's hog hit that limit is reported as a memory
+ * kill. Harness processes stay out of every cgroup: only student processes
+ * count.
  *
  * Who kills whom. The worker stops a process with SIGTERM, waits a short grace
  * on the process's pidfd, then SIGKILLs the group and sweeps escaped
@@ -125,7 +127,6 @@ struct sandbox {
 	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
 	int cg_inherited[NCG];	/* 1: made by the worker this probe process was split from */
 	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
-	long cg_limit_mb;	/* the memory limit written last */
 };
 
 struct sbproc {
@@ -469,8 +470,12 @@ int sandbox_split(struct sandbox *sb, char *err)
 	sb->uid_lock = -1;	/* the worker's descriptor holds the id for the submission */
 	sb->split = 1;		/* and the worker's template root and folder stay its own */
 	for (int i = 0; i < NCG; i++) {
-		/* memory and pids: this probe's own, made on first use and removed by sandbox_close */
-		if (i == CG_MEMORY || i == CG_PIDS) {
+		/*
+		 * pids: this probe's own, made on first use and removed by sandbox_close.
+		 * Memory stays the submission's: probes at once share one limit, so that
+		 * a class of memory hogs cannot take SANDBOX_MAX_SPLITS times the memory.
+		 */
+		if (i == CG_PIDS) {
 			free(sb->cg[i]);
 			sb->cg[i] = NULL;
 			sb->cg_inherited[i] = 0;
@@ -478,7 +483,6 @@ int sandbox_split(struct sandbox *sb, char *err)
 			sb->cg_inherited[i] = sb->cg[i] != NULL;
 		}
 	}
-	sb->cg_limit_mb = 0;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
 		return -1;
@@ -1291,14 +1295,13 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 			char val[32];
 			const char *mem = p->memory_mb > 0 ? cgroup_of(sb, CG_MEMORY) : NULL;
 			if (mem) {
-				/* a write of the limit can cost milliseconds: only when it changes */
-				if (!sb->cg_limit_mb && cgroup_read(mem, "memory.limit_in_bytes") ==
-							    p->memory_mb << 20)
-					sb->cg_limit_mb = p->memory_mb;
-				int same = sb->cg_limit_mb == p->memory_mb;
+				/*
+				 * A write of the limit can cost milliseconds: only when it changes.
+				 * Read, not remembered: probe processes at once share the cgroup.
+				 */
+				int same = cgroup_read(mem, "memory.limit_in_bytes") == p->memory_mb << 20;
 				snprintf(val, sizeof val, "%ld", p->memory_mb << 20);
 				if (cgroup_join(mem, same ? NULL : "memory.limit_in_bytes", val, pid) == 0) {
-					sb->cg_limit_mb = p->memory_mb;
 					p->memcg = 1;
 					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
 					go = 'm';

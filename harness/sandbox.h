@@ -91,9 +91,9 @@ int sandbox_open(struct sandbox **out, char *err);
 /*
  * In a process forked (by the worker or its runner) to run one probe beside
  * others: makes sb this process's own, with a network namespace of its own,
- * so that probes run at once never share a port or a loopback, and memory
- * and pids cgroups of its own, so that their limits (and a memory kill) are
- * the probe's alone. The scratch copy and the user id stay the submission's. 1 when done; 0 in a
+ * so that probes run at once never share a port or a loopback, and a pids
+ * cgroup of its own, so that a fork bomb stops only its own probe. The
+ * scratch copy, the user id and the memory limit stay the submission's. 1 when done; 0 in a
  * mode that cannot separate probes (none), where probes must run one at a
  * time; -1 with err.
  */
