@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,8 +23,9 @@ int main(void)
     for (int f = 0; f < 10 && total < 640 * MiB; f++) {
         char name[32];
         long size = 0;
-        snprintf(name, sizeof name, "big.%d", f);
-        int fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        /* a name of its own: probes run at once share the folder, and must not truncate each other */
+        snprintf(name, sizeof name, "big.%d.XXXXXX", f);
+        int fd = mkstemp(name);
         if (fd < 0) {
             fprintf(stderr, "huge_file: %s: %s\n", name, strerror(errno));
             break;
