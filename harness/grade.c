@@ -389,6 +389,17 @@ static void run_probes(const struct probe_env *env, const struct probe **probes,
 	sb_release(&got);
 }
 
+/* The spec's probes, in order, hidden ones left out when visible_only; *n of them. */
+static const struct probe **choose_probes(const struct spec *spec, int visible_only, size_t *n)
+{
+	const struct probe **v = xcalloc(spec->nprobes + 1, sizeof *v);
+	*n = 0;
+	for (size_t i = 0; i < spec->nprobes; i++)
+		if (!(visible_only && spec->probes[i].hidden))
+			v[(*n)++] = &spec->probes[i];
+	return v;
+}
+
 /*
  * The coverage build: the visible probes run again on binaries built with
  * --coverage (their results are thrown away: scores come from the plain
@@ -427,11 +438,8 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .ref = &L->ref,
 	};
-	const struct probe **visible = xcalloc(spec->nprobes + 1, sizeof *visible);
-	size_t nvis = 0;
-	for (size_t i = 0; i < spec->nprobes; i++)
-		if (!spec->probes[i].hidden)
-			visible[nvis++] = &spec->probes[i];
+	size_t nvis;
+	const struct probe **visible = choose_probes(spec, 1, &nvis);
 	struct probe_result *res = xcalloc(nvis + 1, sizeof *res);
 	run_probes(&env, visible, nvis, res);
 	for (size_t i = 0; i < nvis; i++)
@@ -489,10 +497,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .is_reference = record, .ref = &L->ref,
 	};
-	const struct probe **chosen = xcalloc(spec->nprobes + 1, sizeof *chosen);
-	for (size_t i = 0; i < spec->nprobes; i++)
-		if (!(L->selfcheck && spec->probes[i].hidden))
-			chosen[nres++] = &spec->probes[i];
+	const struct probe **chosen = choose_probes(spec, L->selfcheck, &nres);
 	run_probes(&env, chosen, nres, results);
 	free(chosen);
 	for (size_t i = 0; i < nres; i++) {

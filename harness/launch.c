@@ -117,6 +117,15 @@ static int has_inode(const struct inode_set *set, unsigned long ino)
 	return 0;
 }
 
+/* 1 when ino is among the first n of seen: a socket found once already. */
+static int seen_before(const unsigned long *seen, int n, unsigned long ino)
+{
+	for (int i = 0; i < n; i++)
+		if (seen[i] == ino)
+			return 1;
+	return 0;
+}
+
 static int parse_addr(const char *hex, int family, char *out, size_t outlen)
 {
 	if (family == AF_INET) {
@@ -160,10 +169,7 @@ static int scan_table(pid_t pid, const char *table, int family, const char *stat
 		if (strcmp(st, state) || !has_inode(set, ino))
 			continue;
 		/* the table is read in pieces while it changes: a line can come twice */
-		int dup = 0;
-		for (int i = 0; i < n; i++)
-			dup |= seen[i] == ino;
-		if (dup)
+		if (seen_before(seen, n, ino))
 			continue;
 		seen[n] = ino;
 		char *colon = strchr(local, ':');
@@ -233,10 +239,7 @@ static int diag_scan(int family, int protocol, uint32_t states, const struct ino
 			unsigned long ino = d->idiag_inode;
 			if (n >= max || !has_inode(set, ino))
 				continue;
-			int dup = 0;
-			for (int i = 0; i < n; i++)
-				dup |= seen[i] == ino;
-			if (dup)
+			if (seen_before(seen, n, ino))
 				continue;
 			struct endpoint *ep = &eps[n];
 			ep->family = d->idiag_family;

@@ -125,7 +125,6 @@ struct sandbox {
 	pid_t *inits;		/* inits of ended boxes, not yet reaped */
 	size_t ninits;
 	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
-	int cg_inherited[NCG];	/* 1: made by the worker this probe process was split from */
 	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
 };
 
@@ -452,6 +451,12 @@ fail:
 	return -1;
 }
 
+/* 1 when the cgroup is this process's to remove: all of a worker's, a probe process's pids. */
+static int cg_owned(const struct sandbox *sb, int which)
+{
+	return !sb->split || which == CG_PIDS;
+}
+
 int sandbox_can_split(const struct sandbox *sb)
 {
 	return sb->mode != SB_NONE && !(weaken & WEAK_NETNS);
@@ -469,20 +474,14 @@ int sandbox_split(struct sandbox *sb, char *err)
 	sb->ninits = 0;
 	sb->uid_lock = -1;	/* the worker's descriptor holds the id for the submission */
 	sb->split = 1;		/* and the worker's template root and folder stay its own */
-	for (int i = 0; i < NCG; i++) {
-		/*
-		 * pids: this probe's own, made on first use and removed by sandbox_close.
-		 * Memory stays the submission's: probes at once share one limit, so that
-		 * a class of memory hogs cannot take SANDBOX_MAX_SPLITS times the memory.
-		 */
-		if (i == CG_PIDS) {
-			free(sb->cg[i]);
-			sb->cg[i] = NULL;
-			sb->cg_inherited[i] = 0;
-		} else {
-			sb->cg_inherited[i] = sb->cg[i] != NULL;
-		}
-	}
+	/*
+	 * pids: this probe's own, made on first use and removed by sandbox_close
+	 * (cg_owned). The others, made by sandbox_open, stay the worker's: memory
+	 * too, so that probes at once share one limit and a class of memory hogs
+	 * cannot take SANDBOX_MAX_SPLITS times the memory.
+	 */
+	free(sb->cg[CG_PIDS]);
+	sb->cg[CG_PIDS] = NULL;
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0) {
 		snprintf(err, ERRLEN, "sandbox: cannot become a subreaper: %s", strerror(errno));
 		return -1;
@@ -569,7 +568,7 @@ void sandbox_close(struct sandbox *sb)
 	sandbox_reap_boxes(sb, 1);
 	free(sb->inits);
 	for (int i = 0; i < NCG; i++) {
-		if (sb->cg[i] && !sb->cg_inherited[i])
+		if (sb->cg[i] && cg_owned(sb, i))
 			rmdir(sb->cg[i]);
 		free(sb->cg[i]);
 	}
