@@ -25,6 +25,8 @@ CC ?= cc
 BUILD ?= build
 BUILD_PKGS := libyaml-dev pkg-config
 TEST_PKGS := check lcov python3 libxml2-utils
+# grading with coverage (the default) needs lcov; COVERAGE=0 needs nothing more
+GRADE_PKGS := $(if $(filter 0,$(COVERAGE)),,lcov)
 
 # snprintf truncation is meant (error buffers); only compilers that know the warning are told
 NO_TRUNC := $(shell $(CC) -Werror -Wno-format-truncation -E -x c /dev/null >/dev/null 2>&1 && echo -Wno-format-truncation)
@@ -56,7 +58,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests isolation browser sanitize coverage deps test-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -67,6 +69,10 @@ deps:
 
 test-deps:
 	@./harness/deps.sh $(TEST_PKGS)
+
+# not root and no lcov: grade all the same, without coverage, and say which package gives it
+grade-deps:
+	@$(if $(GRADE_PKGS),./harness/deps.sh --for coverage $(GRADE_PKGS) || true)
 
 # ---- the harness ----
 $(BUILD)/%.o: harness/%.c | $(BUILD)
@@ -88,7 +94,7 @@ $(TEST_BIN): $(OBJS) $(TEST_OBJS)
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/main.d
 
 # ---- grading ----
-grade: all
+grade: all grade-deps
 ifneq ($(SPEC),)
 	$(BIN) grade $(RUN_FLAGS) $(if $(SUBMISSIONS),--submissions '$(SUBMISSIONS)') '$(SPEC)'
 else
@@ -101,7 +107,7 @@ ifeq ($(SUBMISSION),)
 SUBMISSION := $(if $(wildcard submission/.),submission)
 endif
 SELF_LAB = $(or $(LAB),$(if $(filter 1,$(words $(ALL_SPECS))),$(basename $(notdir $(ALL_SPECS))),$(notdir $(patsubst %/,%,$(dir $(abspath $(SUBMISSION)))))))
-selfcheck: all
+selfcheck: all grade-deps
 	@test -n "$(SUBMISSION)" || { echo "sockgrade: say which folder to check: make selfcheck SUBMISSION=<folder>"; exit 2; }
 	@test -f "specs/$(SELF_LAB).yaml" || { echo "sockgrade: no spec 'specs/$(SELF_LAB).yaml' (the lab is taken from the folder's parent; give LAB=<lab>)"; exit 2; }
 	$(BIN) selfcheck $(RUN_FLAGS) 'specs/$(SELF_LAB).yaml' '$(SUBMISSION)'
