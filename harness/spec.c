@@ -2,10 +2,11 @@
  * spec: reads a lab's YAML with libyaml's document API, so that every node
  * keeps its start mark, and turns it into struct spec. Every problem is an
  * error "file:line:col: what is wrong"; nothing here exits or crashes on bad
- * input. Step kinds and their options come from the table in probe.c, so a new
+ * input. Step kinds and their options come from the table in steps.c, so a new
  * step kind needs no change here.
  */
 #include "spec.h"
+#include "steps.h"
 #include "util.h"
 
 #include <ctype.h>

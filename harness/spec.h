@@ -5,45 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct probe_run;
-struct step;
+#include "steps.h"
+
 struct strbuf;
-
-/* What the value of a step's key, or of one of its options, may be. */
-enum opt_type {
-	OPT_NONE,	/* nothing: the key stands alone */
-	OPT_TEXT,	/* bytes; {name} is replaced at run time, {{ and }} are braces */
-	OPT_NAME,	/* an identifier: connection, listener, variable or program */
-	OPT_DURATION,	/* "2s", "300ms" */
-	OPT_INT,	/* a whole number */
-	OPT_BOOL,	/* true or false */
-	OPT_LIST,	/* a sequence of texts (argv) */
-	OPT_ENUM,	/* one of the words in choices */
-	OPT_EXIT,	/* an exit expectation: a number or "nonzero" */
-	OPT_PROGRAM,	/* the name of one of the spec's programs */
-	OPT_SIZE,	/* a byte count: 2000, 4KiB, 1MiB */
-};
-
-struct opt_def {
-	const char *key;
-	enum opt_type type;
-	const char *choices;	/* OPT_ENUM: words separated by '|' */
-};
-
-/* One kind of step: its name, what it takes, and the function that runs it. */
-struct step_def {
-	const char *name;
-	enum opt_type value;		/* the type of the kind key's own value */
-	int value_required;		/* 1: the kind key needs a value */
-	const struct opt_def *opts;	/* options it accepts, ending with a NULL key */
-	int (*run)(struct probe_run *run, const struct step *step);
-	const char *value_choices;	/* OPT_ENUM values: words separated by '|' */
-};
-
-/* Finds a step kind by name (table lives in probe.c); NULL if none. */
-const struct step_def *step_def_find(const char *name);
-/* The whole table, for suggestions and documentation. */
-const struct step_def *step_defs(size_t *n);
 
 /* A value given in the spec, with where it was written. */
 struct step_arg {

@@ -1,8 +1,8 @@
 /*
  * probe: one interpreter for every probe. A probe is a list of steps; each
- * step kind is a function with the same signature, listed in step_table at
- * the end of this file with the options it takes (spec.c validates specs
- * against that table). A new step kind is a function and a table row.
+ * step kind is a function with the same signature, which run_step() calls
+ * by the step's kind. What each kind takes is a row of the table in
+ * steps.c, which spec.c validates specs against.
  *
  * This file is the interpreter: it runs a probe's steps one after another
  * and keeps what they found (struct probe_result: the transcript, the
@@ -14,6 +14,7 @@
  * through, run.h what they all share.
  */
 #include "run.h"
+#include "steps.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -256,119 +257,74 @@ int step_pause(struct probe_run *r, const struct step *s)
 	return 0;
 }
 
-/* ---- the table ---- */
+/* ---- the function of each step kind ---- */
 
-static const struct opt_def o_start[] = {
-	{ "argv", OPT_LIST, NULL }, { "ready", OPT_ENUM, "tcp|udp|none" },
-	{ "ready_within", OPT_DURATION, NULL }, { "any_port", OPT_BOOL, NULL },
-	{ "address", OPT_ENUM, "any" }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
-	{ "same_port", OPT_BOOL, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_connect[] = {
-	{ "host", OPT_TEXT, NULL }, { "port", OPT_TEXT, NULL }, { "family", OPT_ENUM, "ipv4|ipv6" },
-	{ "refused", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_send[] = {
-	{ "conn", OPT_NAME, NULL }, { "pieces", OPT_INT, NULL }, { "pause", OPT_DURATION, NULL },
-	{ "hex", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_payload[] = {
-	{ "conn", OPT_NAME, NULL }, { "chunk", OPT_SIZE, NULL }, { "pause", OPT_DURATION, NULL },
-	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_conn_within[] = {
-	{ "conn", OPT_NAME, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_conn[] = { { "conn", OPT_NAME, NULL }, { NULL, 0, NULL } };
-static const struct opt_def o_program[] = { { "program", OPT_PROGRAM, NULL }, { NULL, 0, NULL } };
-static const struct opt_def o_stdin[] = {
-	{ "program", OPT_PROGRAM, NULL }, { "close", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct opt_def o_socket[] = { { "socket", OPT_NAME, NULL }, { NULL, 0, NULL } };
-static const struct opt_def o_expect[] = {
-	{ "conn", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "tolerate", OPT_ENUM, "none|nul_or_newline" }, { "from", OPT_ENUM, "reference" },
-	{ "length", OPT_SIZE, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_expect_eof[] = {
-	{ "conn", OPT_NAME, NULL }, { "reset_ok", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
-	{ NULL, 0, NULL },
-};
-static const struct opt_def o_none[] = { { NULL, 0, NULL } };
-static const struct opt_def o_listen[] = {
-	{ "proto", OPT_ENUM, "tcp|udp" }, { "family", OPT_ENUM, "ipv4|ipv6" }, { NULL, 0, NULL },
-};
-static const struct opt_def o_accept[] = {
-	{ "listener", OPT_NAME, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_random[] = {
-	{ "length", OPT_INT, NULL }, { "charset", OPT_ENUM, "alnum|alpha|digits|bytes" },
-	{ NULL, 0, NULL },
-};
-static const struct opt_def o_exit[] = {
-	{ "program", OPT_PROGRAM, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_stdout[] = {
-	{ "program", OPT_PROGRAM, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-static const struct opt_def o_udp_send[] = {
-	{ "socket", OPT_NAME, NULL }, { "host", OPT_TEXT, NULL }, { "port", OPT_TEXT, NULL },
-	{ "family", OPT_ENUM, "ipv4|ipv6" }, { NULL, 0, NULL },
-};
-static const struct opt_def o_udp_expect[] = {
-	{ "socket", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "sender", OPT_ENUM, "server|any" },
-	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
-};
-
-static const struct step_def step_table[] = {
-	{ "start", OPT_PROGRAM, 1, o_start, step_start, NULL },
-	{ "connect", OPT_NAME, 0, o_connect, step_connect, NULL },
-	{ "send", OPT_TEXT, 1, o_send, step_send, NULL },
-	{ "expect", OPT_TEXT, 0, o_expect, step_expect, NULL },
-	{ "expect_eof", OPT_NONE, 0, o_expect_eof, step_expect_eof, NULL },
-	{ "close", OPT_NAME, 0, o_none, step_close, NULL },
-	{ "abort", OPT_NAME, 0, o_none, step_abort, NULL },
-	{ "listen", OPT_NAME, 0, o_listen, step_listen, NULL },
-	{ "accept", OPT_NAME, 0, o_accept, step_accept, NULL },
-	{ "unused_port", OPT_NONE, 0, o_none, step_unused_port, NULL },
-	{ "random", OPT_NAME, 1, o_random, step_random, NULL },
-	{ "pause", OPT_DURATION, 1, o_none, step_pause, NULL },
-	{ "expect_exit", OPT_EXIT, 1, o_exit, step_expect_exit, NULL },
-	{ "expect_stdout", OPT_TEXT, 0, o_stdout, step_expect_stdout, NULL },
-	{ "expect_stderr", OPT_TEXT, 0, o_stdout, step_expect_stderr, NULL },
-	{ "udp_send", OPT_TEXT, 1, o_udp_send, step_udp_send, NULL },
-	{ "udp_expect", OPT_TEXT, 0, o_udp_expect, step_udp_expect, NULL },
-	{ "udp_expect_none", OPT_DURATION, 1, o_socket, step_udp_expect_none, NULL },
-	{ "udp_reply", OPT_TEXT, 1, o_socket, step_udp_reply, NULL },
-	{ "send_payload", OPT_SIZE, 1, o_payload, step_send_payload, NULL },
-	{ "expect_echo", OPT_NONE, 0, o_conn_within, step_expect_echo, NULL },
-	{ "flood", OPT_SIZE, 1, o_conn_within, step_flood, NULL },
-	{ "shutdown", OPT_NAME, 0, o_none, step_shutdown, NULL },
-	{ "expect_silence", OPT_DURATION, 1, o_conn, step_expect_silence, NULL },
-	{ "expect_reset", OPT_NONE, 0, o_conn_within, step_expect_reset, NULL },
-	{ "signal", OPT_ENUM, 1, o_program, step_signal,
-	  "SIGINT|SIGTERM|SIGHUP|SIGKILL|SIGUSR1|SIGUSR2" },
-	{ "alive", OPT_PROGRAM, 0, o_none, step_alive, NULL },
-	{ "stdin", OPT_TEXT, 1, o_stdin, step_stdin, NULL },
-	{ "expect_no_zombies", OPT_NONE, 0, o_program, step_expect_no_zombies, NULL },
-	{ "expect_no_fd_leak", OPT_NONE, 0, o_program, step_expect_no_fd_leak, NULL },
-};
-
-const struct step_def *step_def_find(const char *name)
+/* Runs step s by its kind: 0, or -1 once fail() has said why. */
+static int run_step(struct probe_run *r, const struct step *s)
 {
-	for (size_t i = 0; i < sizeof step_table / sizeof *step_table; i++)
-		if (!strcmp(step_table[i].name, name))
-			return &step_table[i];
-	return NULL;
-}
-
-const struct step_def *step_defs(size_t *n)
-{
-	*n = sizeof step_table / sizeof *step_table;
-	return step_table;
+	switch (s->def->kind) {
+	case STEP_START:
+		return step_start(r, s);
+	case STEP_CONNECT:
+		return step_connect(r, s);
+	case STEP_SEND:
+		return step_send(r, s);
+	case STEP_EXPECT:
+		return step_expect(r, s);
+	case STEP_EXPECT_EOF:
+		return step_expect_eof(r, s);
+	case STEP_CLOSE:
+		return step_close(r, s);
+	case STEP_ABORT:
+		return step_abort(r, s);
+	case STEP_LISTEN:
+		return step_listen(r, s);
+	case STEP_ACCEPT:
+		return step_accept(r, s);
+	case STEP_UNUSED_PORT:
+		return step_unused_port(r, s);
+	case STEP_RANDOM:
+		return step_random(r, s);
+	case STEP_PAUSE:
+		return step_pause(r, s);
+	case STEP_EXPECT_EXIT:
+		return step_expect_exit(r, s);
+	case STEP_EXPECT_STDOUT:
+		return step_expect_stdout(r, s);
+	case STEP_EXPECT_STDERR:
+		return step_expect_stderr(r, s);
+	case STEP_UDP_SEND:
+		return step_udp_send(r, s);
+	case STEP_UDP_EXPECT:
+		return step_udp_expect(r, s);
+	case STEP_UDP_EXPECT_NONE:
+		return step_udp_expect_none(r, s);
+	case STEP_UDP_REPLY:
+		return step_udp_reply(r, s);
+	case STEP_SEND_PAYLOAD:
+		return step_send_payload(r, s);
+	case STEP_EXPECT_ECHO:
+		return step_expect_echo(r, s);
+	case STEP_FLOOD:
+		return step_flood(r, s);
+	case STEP_SHUTDOWN:
+		return step_shutdown(r, s);
+	case STEP_EXPECT_SILENCE:
+		return step_expect_silence(r, s);
+	case STEP_EXPECT_RESET:
+		return step_expect_reset(r, s);
+	case STEP_SIGNAL:
+		return step_signal(r, s);
+	case STEP_ALIVE:
+		return step_alive(r, s);
+	case STEP_STDIN:
+		return step_stdin(r, s);
+	case STEP_EXPECT_NO_ZOMBIES:
+		return step_expect_no_zombies(r, s);
+	case STEP_EXPECT_NO_FD_LEAK:
+		return step_expect_no_fd_leak(r, s);
+	}
+	return fail(r, "harness error: no function runs step kind '%s'", s->def->name);
 }
 
 /* ---- running a probe ---- */
@@ -428,7 +384,7 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 	res->diff_at = -1;
 	for (size_t i = 0; i < probe->nsteps; i++) {
 		r.step = (int)i;
-		if (probe->steps[i].def->run(&r, &probe->steps[i]) < 0) {
+		if (run_step(&r, &probe->steps[i]) < 0) {
 			if (!res->why)
 				fail(&r, "step failed");
 			break;

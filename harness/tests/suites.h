@@ -5,6 +5,7 @@
 #include <check.h>
 
 Suite *make_spec_suite(void);
+Suite *make_steps_suite(void);
 Suite *make_match_suite(void);
 Suite *make_json_suite(void);
 Suite *make_sandbox_suite(void);
