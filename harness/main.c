@@ -73,7 +73,13 @@ static int check_specs(int argc, char **argv)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/*
+ * Reads the options after the command into o and *sandbox; argv[*next] is
+ * the first argument left. 0, 1 when --help was answered, or -1 (said on
+ * stderr).
+ */
+static int parse_options(int argc, char **argv, struct grade_opts *o, const char **sandbox,
+			 int *next)
 {
 	static const struct option longopts[] = {
 		{ "reports", required_argument, NULL, 'r' },
@@ -94,10 +100,84 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int c;
+	unsigned long long n;
+
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r': o->reports = optarg; break;
+		case 's': o->submissions = optarg; break;
+		case 'S': o->submissions_root = optarg; break;
+		case 'R': o->reference_root = optarg; break;
+		case 'o': o->only = *optarg ? optarg : NULL; break;
+		case 'j':
+			if (parse_number("--jobs", optarg, &n) < 0)
+				return -1;
+			if (n > 0)
+				o->jobs = n > 256 ? 256 : (int)n;
+			break;
+		case 'e':
+			if (parse_number("--seed", optarg, &n) < 0)
+				return -1;
+			o->seed = n;
+			o->seed_given = 1;
+			break;
+		case 't': {
+			char *end;
+			double ts = strtod(optarg, &end);
+			if (*end || ts <= 0) {
+				fprintf(stderr, "sockgrade: --time-scale: '%s' is not a positive number\n",
+					optarg);
+				return -1;
+			}
+			time_scale = ts;
+			break;
+		}
+		case 'x': *sandbox = optarg; break;
+		case 'g': o->coverage = 1; break;
+		case 'f': o->force = 1; break;
+		case 'G': o->coverage = 0; break;
+		case 'v': o->verbose = 1; break;
+		case 'c': o->color = 1; break;
+		case 'C': o->color = 0; break;
+		case 'h': usage(stdout); return 1;
+		default: usage(stderr); return -1;
+		}
+	}
+	*next = optind;
+	if (o->jobs < 1)
+		o->jobs = 1;
+	return 0;
+}
+
+/* sockgrade grade: every SPEC, then the main process's peak memory when SOCKGRADE_STATS is set. */
+static int grade_specs(int argc, char **argv, const struct grade_opts *o)
+{
+	if (argc < 1 || (o->submissions && argc > 1)) {
+		fprintf(stderr, "sockgrade: grade takes one SPEC with --submissions, else one "
+				"or more\n");
+		return EXIT_ERROR;
+	}
+	int rc = EXIT_GRADED;
+	for (int i = 0; i < argc; i++) {
+		int r = grade_lab(argv[i], o);
+		if (r != EXIT_GRADED)
+			rc = r;
+	}
+	const char *stats = getenv("SOCKGRADE_STATS");
+	struct rusage ru;
+	if (stats && *stats && getrusage(RUSAGE_SELF, &ru) == 0)
+		printf("stats: main_rss_kb=%ld\n", ru.ru_maxrss);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
 	struct grade_opts o = { .reports = "reports", .jobs = (int)sysconf(_SC_NPROCESSORS_ONLN),
 				.coverage = 1 };
 	const char *nc = getenv("NO_COLOR");
 	const char *sandbox = getenv("SANDBOX");
+	int next;
 
 	o.color = isatty(1) && !(nc && *nc);
 	if (argc < 2) {
@@ -107,53 +187,11 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	argc--;
 	argv++;
-	int c;
-	unsigned long long n;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'r': o.reports = optarg; break;
-		case 's': o.submissions = optarg; break;
-		case 'S': o.submissions_root = optarg; break;
-		case 'R': o.reference_root = optarg; break;
-		case 'o': o.only = *optarg ? optarg : NULL; break;
-		case 'j':
-			if (parse_number("--jobs", optarg, &n) < 0)
-				return EXIT_ERROR;
-			if (n > 0)
-				o.jobs = n > 256 ? 256 : (int)n;
-			break;
-		case 'e':
-			if (parse_number("--seed", optarg, &n) < 0)
-				return EXIT_ERROR;
-			o.seed = n;
-			o.seed_given = 1;
-			break;
-		case 't': {
-			char *end;
-			double ts = strtod(optarg, &end);
-			if (*end || ts <= 0) {
-				fprintf(stderr, "sockgrade: --time-scale: '%s' is not a positive number\n",
-					optarg);
-				return EXIT_ERROR;
-			}
-			time_scale = ts;
-			break;
-		}
-		case 'x': sandbox = optarg; break;
-		case 'g': o.coverage = 1; break;
-		case 'f': o.force = 1; break;
-		case 'G': o.coverage = 0; break;
-		case 'v': o.verbose = 1; break;
-		case 'c': o.color = 1; break;
-		case 'C': o.color = 0; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_ERROR;
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (o.jobs < 1)
-		o.jobs = 1;
+	int parsed = parse_options(argc, argv, &o, &sandbox, &next);
+	if (parsed)
+		return parsed > 0 ? 0 : EXIT_ERROR;
+	argc -= next;
+	argv += next;
 	/* a write to a student's closed socket is an error to report, not our death */
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -172,24 +210,8 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (!strcmp(cmd, "grade")) {
-		if (argc < 1 || (o.submissions && argc > 1)) {
-			fprintf(stderr, "sockgrade: grade takes one SPEC with --submissions, else one "
-					"or more\n");
-			return EXIT_ERROR;
-		}
-		int rc = EXIT_GRADED;
-		for (int i = 0; i < argc; i++) {
-			int r = grade_lab(argv[i], &o);
-			if (r != EXIT_GRADED)
-				rc = r;
-		}
-		const char *stats = getenv("SOCKGRADE_STATS");
-		struct rusage ru;
-		if (stats && *stats && getrusage(RUSAGE_SELF, &ru) == 0)
-			printf("stats: main_rss_kb=%ld\n", ru.ru_maxrss);
-		return rc;
-	}
+	if (!strcmp(cmd, "grade"))
+		return grade_specs(argc, argv, &o);
 	if (!strcmp(cmd, "kit")) {
 		if (argc != 2) {
 			usage(stderr);

@@ -638,12 +638,13 @@ static void student_pages(const char *lab, const char *name, char **inst, char *
 }
 
 /*
- * Coverage (lab "cover"): cathy's was done, dan's was not (with a why),
- * hugo's was done on code without branches, olga's was off (null).
+ * Coverage on a submission's pages (lab "cover"): cathy's was done, dan's
+ * was not (with a why), hugo's was done on code without branches, olga's
+ * was off (null).
  */
 START_TEST(test_coverage)
 {
-	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *tmp = make_reports();
 	char *lab = xasprintf("%s/cover", tmp);
 	char *inst, *stud;
 
@@ -687,8 +688,18 @@ START_TEST(test_coverage)
 	ck_lacks(inst, "coverage/index.html");
 	free(inst);
 	free(stud);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
 
-	/* the class table: two sortable columns, a number or — with the why */
+/* The class table's coverage columns: a number, or — with the why. */
+START_TEST(test_coverage_class)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/cover", tmp);
+
+	/* two sortable columns, a number or — with the why */
 	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
 	char *cls = slurp(lab, "index.html");
 	ck_contains(cls, "<th class=\"num\">max</th><th class=\"num\" title=\"lines of the "
@@ -732,8 +743,16 @@ START_TEST(test_coverage)
 		    "<td class=\"ng\" colspan=\"4\">not graded (harness error: ");
 	free(cls);
 	free(hello);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
 
-	/* selfcheck: the same line, the link relative to its own folder */
+/* A selfcheck's page: the same coverage line, the link relative to its own folder. */
+START_TEST(test_coverage_selfcheck)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/cover", tmp);
 	char *sc = xasprintf("%s/selfcheck", tmp);
 	clone_student(lab, "cathy", "../selfcheck");
 	ck_assert_msg(report_selfcheck(sc, err) == 0, "%s", err);
@@ -892,6 +911,8 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_junit);
 	tcase_add_test(tc, test_junit_empty);
 	tcase_add_test(tc, test_coverage);
+	tcase_add_test(tc, test_coverage_class);
+	tcase_add_test(tc, test_coverage_selfcheck);
 	tcase_add_test(tc, test_class_streamed);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
