@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define COPY_MAX_FILES 2000
+#define COPY_MAX_DEPTH 64	/* folders in folders: deeper is no lab's layout */
 
 static char *known_compiler;
 
@@ -31,6 +32,7 @@ void build_known_compiler(const char *version)
 struct copy_state {
 	long files;
 	long bytes;
+	int depth;
 	struct strbuf *notes;
 	char *err;
 };
@@ -72,6 +74,12 @@ static int copy_file(int sfd, const char *dst, mode_t mode, struct copy_state *c
 
 static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_state *cs)
 {
+	if (cs->depth > COPY_MAX_DEPTH) {
+		snprintf(cs->err, ERRLEN, "the submission's folders are nested more than %d deep",
+			 COPY_MAX_DEPTH);
+		close(sdir);
+		return -1;
+	}
 	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
 		snprintf(cs->err, ERRLEN, "'%s': cannot create: %s", dst, strerror(errno));
 		close(sdir);
@@ -106,8 +114,11 @@ static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_stat
 		} else if (S_ISDIR(st.st_mode)) {
 			int fd = openat(dirfd(d), e->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0)
+			if (fd >= 0) {
+				cs->depth++;
 				rc = copy_dir(fd, to, relpath, cs);
+				cs->depth--;
+			}
 		} else if (S_ISREG(st.st_mode)) {
 			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
@@ -126,7 +137,7 @@ static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_stat
 
 int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err)
 {
-	struct copy_state cs = { 0, 0, notes, err };
+	struct copy_state cs = { 0, 0, 0, notes, err };
 	/* a submission folder may not be a link; nor, below it, anything else */
 	int fd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -413,11 +424,12 @@ static int build_all(struct sandbox *sb, const struct spec *spec, const char *sr
 	memset(out, 0, sizeof *out);
 	out->progs = xcalloc(spec->nprograms, sizeof *out->progs);
 	out->nprogs = spec->nprograms;
-	if (copy_tree(src, scratch, &notes, err) < 0) {
-		/* the submission's own fault (too big) is a build failure, not ours */
+	char why[ERRLEN];
+	if (copy_tree(src, scratch, &notes, why) < 0) {
+		/* the submission's own fault (too big, too deep) is a build failure, not ours */
 		for (size_t i = 0; i < spec->nprograms; i++) {
 			out->progs[i].name = xstrdup(spec->programs[i].name);
-			out->progs[i].why = xasprintf("the submission could not be copied: %s", err);
+			out->progs[i].why = xasprintf("the submission could not be copied: %s", why);
 		}
 		out->files = xstrdup("");
 		out->notes = sb_detach(&notes, NULL);

@@ -77,6 +77,8 @@ static void write_process(struct json_writer *w, const struct proc_report *p)
 	jw_kv_int(w, "wall_ms", p->v.wall_ms);
 	jw_kv_int(w, "cpu_ms", p->v.cpu_ms);
 	jw_kv_int(w, "max_rss_kb", p->v.max_rss_kb);
+	jw_kv_str(w, "memory_limit", memory_hold_name(p->v.memory_by));
+	jw_kv_str(w, "memory_note", *p->v.memory_note ? p->v.memory_note : NULL);
 	jw_key(w, "stdout");
 	jw_escaped(w, p->out, p->out_len);
 	jw_key(w, "stderr");
