@@ -10,6 +10,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
 else
 	# not Debian: check what the build needs directly
 	pkg-config --exists yaml-0.1 2>/dev/null || missing="$missing libyaml(yaml-0.1)"
+	pkg-config --exists jansson 2>/dev/null || missing="$missing jansson"
 	pkg-config --exists check 2>/dev/null || missing="$missing check"
 	command -v lcov >/dev/null 2>&1 || missing="$missing lcov"
 fi
