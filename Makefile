@@ -23,7 +23,7 @@ SANDBOX ?=
 
 CC ?= cc
 BUILD ?= build
-BUILD_PKGS := libyaml-dev pkg-config
+BUILD_PKGS := libyaml-dev libjansson-dev pkg-config
 TEST_PKGS := check lcov python3 libxml2-utils
 # grading with coverage (the default) needs lcov; COVERAGE=0 needs nothing more
 GRADE_PKGS := $(if $(filter 0,$(COVERAGE)),,lcov)
@@ -37,6 +37,8 @@ endif
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP
 YAML_CFLAGS = $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) -lutil
+JANSSON_CFLAGS = $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 VARIANT_CFLAGS ?=
@@ -76,7 +78,7 @@ grade-deps:
 
 # ---- the harness ----
 $(BUILD)/%.o: harness/%.c | $(BUILD)
-	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
 
 $(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD) test-deps
 	@mkdir -p $(BUILD)/tests
@@ -86,10 +88,10 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 $(BIN): $(OBJS) $(BUILD)/main.o
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS)
 
 $(TEST_BIN): $(OBJS) $(TEST_OBJS)
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(CHECK_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/main.d
 

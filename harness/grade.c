@@ -834,7 +834,7 @@ static int retire_gone(const char *lab_dir, char **students, size_t n)
 static void print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
-	struct json *root = json_load_file(path, NULL);
+	struct json *root = json_parse_file(path, NULL);
 
 	if (!root) {
 		printf("  %-28s no results\n", student);
@@ -976,7 +976,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 		fprintf(stderr, "%s: internal error: grading the reference failed\n", L->spec->path);
 		goto out;
 	}
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 	if (!root) {
 		fprintf(stderr, "%s: internal error: no results for the reference: %s\n",
 			L->spec->path, err);

@@ -48,7 +48,7 @@ static void html(struct strbuf *sb, const char *s)
 /* A JSON string escaped for HTML (NULs included), or dflt when j is not a string. */
 static void html_json(struct strbuf *sb, const struct json *j, const char *dflt)
 {
-	if (json_type(j) == JSON_STRING)
+	if (json_kind(j) == JSON_KIND_STRING)
 		sb_add_html(sb, json_str(j, ""), json_str_len(j));
 	else
 		html(sb, dflt);
@@ -63,7 +63,7 @@ static void html_key(struct strbuf *sb, const struct json *obj, const char *key,
 static int has_str(const struct json *obj, const char *key)
 {
 	const struct json *j = json_get(obj, key);
-	return json_type(j) == JSON_STRING && json_str_len(j) > 0;
+	return json_kind(j) == JSON_KIND_STRING && json_str_len(j) > 0;
 }
 
 /* A path segment for an href: percent-encoded outside [A-Za-z0-9._~-], then HTML-escaped. */
@@ -362,9 +362,9 @@ static void page_end(struct strbuf *sb)
 /* Reads and parses a results.json; the root, or NULL with err "path: what". */
 static struct json *load_results(const char *path, char *err)
 {
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 
-	if (root && json_type(json_get(root, "extra_data")) != JSON_OBJECT) {
+	if (root && json_kind(json_get(root, "extra_data")) != JSON_KIND_OBJECT) {
 		snprintf(err, ERRLEN, "%s: not a sockgrade results file (no extra_data)", path);
 		json_free(root);
 		root = NULL;
@@ -389,7 +389,7 @@ static int probe_passed(const struct json *p)
 
 static int harness_failed(const struct json *root)
 {
-	return json_type(json_get(extra(root), "harness_error")) == JSON_STRING;
+	return json_kind(json_get(extra(root), "harness_error")) == JSON_KIND_STRING;
 }
 
 /*
@@ -400,7 +400,7 @@ static const struct json *coverage_of(const struct json *root)
 {
 	const struct json *c = json_get(extra(root), "coverage");
 
-	return json_type(c) == JSON_OBJECT ? c : NULL;
+	return json_kind(c) == JSON_KIND_OBJECT ? c : NULL;
 }
 
 static int coverage_done(const struct json *c)
@@ -563,7 +563,7 @@ static void add_vars(struct strbuf *sb, const struct json *vars)
 {
 	size_t n = json_len(vars);
 
-	if (json_type(vars) != JSON_OBJECT || !n)
+	if (json_kind(vars) != JSON_KIND_OBJECT || !n)
 		return;
 	sb_adds(sb, "<p>Random values of this run:</p>\n<table class=\"vars\">\n");
 	for (size_t i = 0; i < n; i++) {
@@ -605,7 +605,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 		html_key(sb, p, "why", "");
 		sb_adds(sb, "</p>\n");
 	}
-	if (json_type(json_get(p, "failed_step")) == JSON_NUMBER) {
+	if (json_kind(json_get(p, "failed_step")) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "<p>Failing step: step ");
 		add_num(sb, json_get_num(p, "failed_step", 0));
 		if (has_str(p, "step_kind")) {
@@ -613,7 +613,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 			html_key(sb, p, "step_kind", "");
 			sb_adds(sb, "</code>)");
 		}
-		if (json_type(json_get(p, "step_line")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "step_line")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", spec line ");
 			add_num(sb, json_get_num(p, "step_line", 0));
 		}
@@ -627,13 +627,13 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 		add_num(sb, failed);
 		sb_adds(sb, ".</p>\n");
 	}
-	if (json_type(exp) == JSON_STRING) {
+	if (json_kind(exp) == JSON_KIND_STRING) {
 		size_t elen = json_str_len(exp);
 		long long at = diff >= 0 && (size_t)diff < decoded_len(json_str(exp, ""), elen) ? diff : -1;
 		sb_adds(sb, "<p><strong>Expected</strong> (escaped as C text):</p>\n");
 		add_marked(sb, json_str(exp, ""), elen, at);
 	}
-	if (json_type(obs) == JSON_STRING) {
+	if (json_kind(obs) == JSON_KIND_STRING) {
 		sb_adds(sb, "<p><strong>Observed</strong> (escaped as C text):</p>\n");
 		add_marked(sb, json_str(obs, ""), json_str_len(obs), diff);
 		if (diff >= 0) {
@@ -660,7 +660,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 static void add_build(struct strbuf *sb, const struct json *b)
 {
 	sb_adds(sb, "<h2 id=\"build\">Build</h2>\n");
-	if (json_type(b) != JSON_OBJECT) {
+	if (json_kind(b) != JSON_KIND_OBJECT) {
 		sb_adds(sb, "<p>The submission was not built.</p>\n");
 		return;
 	}
@@ -720,11 +720,11 @@ static void add_coverage_line(struct strbuf *sb, const struct json *root)
 	if (coverage_done(c)) {
 		const struct json *lines = json_get(c, "lines"), *branches = json_get(c, "branches");
 		sb_adds(sb, "lines ");
-		if (json_type(lines) == JSON_NUMBER)
+		if (json_kind(lines) == JSON_KIND_NUMBER)
 			add_percent(sb, json_num(lines, 0));
 		else
 			sb_adds(sb, "—");
-		if (json_type(branches) == JSON_NUMBER) {
+		if (json_kind(branches) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", branches ");
 			add_percent(sb, json_num(branches, 0));
 		} else {
@@ -783,7 +783,7 @@ static void render_submission(struct strbuf *sb, const struct json *root, const 
 	/* a student's page links nowhere: the class page holds everyone's grades */
 	sb_addf(sb, "<h1>%s</h1>\n", t.buf);
 
-	if (json_type(json_get(x, "harness_error")) == JSON_STRING) {
+	if (json_kind(json_get(x, "harness_error")) == JSON_KIND_STRING) {
 		sb_adds(sb, "<div class=\"harness\"><strong>Not graded.</strong> The grader itself "
 			"failed on this submission; this says nothing about the submission: ");
 		html_key(sb, x, "harness_error", "");
@@ -815,7 +815,7 @@ static void render_submission(struct strbuf *sb, const struct json *root, const 
 		html_key(sb, b, "files", "");
 		sb_adds(sb, "</td></tr>\n");
 	}
-	if (json_type(json_get(root, "execution_time")) == JSON_NUMBER) {
+	if (json_kind(json_get(root, "execution_time")) == JSON_KIND_NUMBER) {
 		sb_addf(sb, "<tr><th>graded in</th><td>%.2f s</td></tr>\n",
 			json_get_num(root, "execution_time", 0));
 	}
@@ -1107,7 +1107,7 @@ static void add_columns_of(struct lab *lab, const struct json *root)
 		const struct json *p = json_at(probes, i);
 		const struct json *name = json_get(p, "name");
 		size_t k, len = json_str_len(name);
-		if (json_type(name) != JSON_STRING)
+		if (json_kind(name) != JSON_KIND_STRING)
 			continue;
 		for (k = 0; k < lab->ncols && strcmp(lab->cols[k].name, json_str(name, "")); k++)
 			;
@@ -1173,7 +1173,7 @@ static void lab_add(struct lab *lab, const char *name, const struct json *root)
 	size_t tests = 0;
 	for (size_t i = 0; i < json_len(probes); i++) {
 		const struct json *p = json_at(probes, i);
-		if (json_type(p) != JSON_OBJECT)
+		if (json_kind(p) != JSON_KIND_OBJECT)
 			continue;
 		tests++;
 		lab->judged.failures += !probe_passed(p);
@@ -1293,7 +1293,7 @@ static void add_build_cell(struct strbuf *sb, const struct json *root)
 	const struct json *progs = json_get(json_get(extra(root), "build"), "programs");
 	struct strbuf all = STRBUF_INIT, first = STRBUF_INIT;
 
-	if (json_type(json_get(extra(root), "build")) != JSON_OBJECT) {
+	if (json_kind(json_get(extra(root), "build")) != JSON_KIND_OBJECT) {
 		sb_adds(sb, "<td class=\"bad\">not built</td>");
 		return;
 	}
@@ -1338,7 +1338,7 @@ static void add_coverage_cell(struct strbuf *sb, const struct json *c, const cha
 {
 	const struct json *v = json_get(c, key);
 
-	if (c && coverage_done(c) && json_type(v) == JSON_NUMBER) {
+	if (c && coverage_done(c) && json_kind(v) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "<td class=\"num\" data-sort=\"");
 		add_num(sb, json_num(v, 0));
 		sb_adds(sb, "\">");
@@ -1793,7 +1793,7 @@ static void xml_key(struct strbuf *sb, const struct json *obj, const char *key, 
 {
 	const struct json *j = json_get(obj, key);
 
-	if (json_type(j) == JSON_STRING)
+	if (json_kind(j) == JSON_KIND_STRING)
 		add_xml(sb, json_str(j, ""), json_str_len(j), attr);
 	else
 		xml(sb, dflt, attr);
@@ -1819,10 +1819,10 @@ static void add_property(struct strbuf *sb, const char *name, const struct json 
 {
 	const struct json *j = json_get(obj, key);
 
-	if (json_type(j) != JSON_STRING && json_type(j) != JSON_NUMBER)
+	if (json_kind(j) != JSON_KIND_STRING && json_kind(j) != JSON_KIND_NUMBER)
 		return;
 	sb_addf(sb, "      <property name=\"%s\" value=\"", name);
-	if (json_type(j) == JSON_NUMBER)
+	if (json_kind(j) == JSON_KIND_NUMBER)
 		add_num(sb, json_num(j, 0));
 	else
 		add_xml(sb, json_str(j, ""), json_str_len(j), 1);
@@ -1832,7 +1832,7 @@ static void add_property(struct strbuf *sb, const char *name, const struct json 
 /* The text of a <failure>: where it failed, expected and observed (escaped as C text), hint. */
 static void add_failure_text(struct strbuf *sb, const struct json *p)
 {
-	if (json_type(json_get(p, "failed_step")) == JSON_NUMBER) {
+	if (json_kind(json_get(p, "failed_step")) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "failed at step ");
 		add_num(sb, json_get_num(p, "failed_step", 0));
 		if (has_str(p, "step_kind")) {
@@ -1840,7 +1840,7 @@ static void add_failure_text(struct strbuf *sb, const struct json *p)
 			xml_key(sb, p, "step_kind", "", 0);
 			sb_adds(sb, ")");
 		}
-		if (json_type(json_get(p, "step_line")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "step_line")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", spec line ");
 			add_num(sb, json_get_num(p, "step_line", 0));
 		}
@@ -1850,16 +1850,16 @@ static void add_failure_text(struct strbuf *sb, const struct json *p)
 		xml_key(sb, p, "why", "", 0);
 		sb_adds(sb, "\n");
 	}
-	if (json_type(json_get(p, "expected")) == JSON_STRING) {
+	if (json_kind(json_get(p, "expected")) == JSON_KIND_STRING) {
 		sb_adds(sb, "expected: \"");
 		xml_key(sb, p, "expected", "", 0);
 		sb_adds(sb, "\"\n");
 	}
-	if (json_type(json_get(p, "observed")) == JSON_STRING) {
+	if (json_kind(json_get(p, "observed")) == JSON_KIND_STRING) {
 		sb_adds(sb, "observed: \"");
 		xml_key(sb, p, "observed", "", 0);
 		sb_adds(sb, "\"");
-		if (json_type(json_get(p, "diff_at")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "diff_at")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, " (first difference at byte ");
 			add_num(sb, json_get_num(p, "diff_at", 0));
 			sb_adds(sb, ")");
@@ -1964,7 +1964,7 @@ static void add_student_suite(struct strbuf *sb, const struct entry *e, const ch
 		for (size_t i = 0; i < json_len(probes); i++) {
 			const struct json *p = json_at(probes, i);
 
-			if (json_type(p) != JSON_OBJECT)
+			if (json_kind(p) != JSON_KIND_OBJECT)
 				continue;
 			sb_adds(&cases, "    <testcase classname=\"");
 			xml(&cases, classname, 1);

@@ -374,7 +374,7 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 	struct strbuf data = STRBUF_INIT;
 	int rc = -1;
 
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 	if (!root)
 		goto out;
 	*seed = strtoull(json_get_str(root, "seed", "0"), NULL, 10);

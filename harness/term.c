@@ -37,7 +37,7 @@ int term_selfcheck(const char *results_path, const char *page, int color, int ve
 	char err[ERRLEN];
 	int rc = 2;
 
-	struct json *root = json_load_file(results_path, err);
+	struct json *root = json_parse_file(results_path, err);
 	if (!root) {
 		fprintf(stderr, "sockgrade: %s\n", err);
 		return 2;
