@@ -44,7 +44,8 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 VARIANT_CFLAGS ?=
 VARIANT_LDFLAGS ?=
 
-LIB_SRCS := $(filter-out harness/main.c,$(wildcard harness/*.c))
+# the harness: harness/*.c and its folders (harness/probe/, ...); the tests build apart
+LIB_SRCS := $(filter-out harness/main.c harness/tests/%,$(wildcard harness/*.c harness/*/*.c))
 TEST_SRCS := $(wildcard harness/tests/check_*.c)
 OBJS := $(LIB_SRCS:harness/%.c=$(BUILD)/%.o)
 TEST_OBJS := $(TEST_SRCS:harness/tests/%.c=$(BUILD)/tests/%.o)
@@ -77,8 +78,10 @@ grade-deps:
 	@$(if $(GRADE_PKGS),./harness/deps.sh --for coverage $(GRADE_PKGS) || true)
 
 # ---- the harness ----
+# a folder's files include the harness's headers by name: -iquote harness
 $(BUILD)/%.o: harness/%.c | $(BUILD)
-	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) -c $< -o $@
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) -iquote harness -c $< -o $@
 
 $(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD) test-deps
 	@mkdir -p $(BUILD)/tests
@@ -148,7 +151,7 @@ sanitize: deps test-deps
 
 # Coverage of the harness itself: a separate build folder, never mixed objects.
 coverage: deps test-deps
-	@rm -rf $(BUILD)-cov/*.gcda $(BUILD)-cov/tests/*.gcda
+	@rm -rf $(BUILD)-cov/*.gcda $(BUILD)-cov/*/*.gcda
 	$(MAKE) --no-print-directory BUILD=$(BUILD)-cov VARIANT_CFLAGS="--coverage -O0" \
 		VARIANT_LDFLAGS="--coverage" $(BUILD)-cov/sockgrade $(BUILD)-cov/check_sockgrade
 	-CK_DEFAULT_TIMEOUT=60 $(BUILD)-cov/check_sockgrade

@@ -1,4 +1,4 @@
-/* probe: the interpreter that runs a probe's steps against a submission. */
+/* probe: the interpreter that runs a probe's steps against a submission (harness/probe/). */
 #ifndef SG_PROBE_H
 #define SG_PROBE_H
 

@@ -1,4 +1,25 @@
-/* report: HTML pages and grades.csv, written from results.json files on disk. */
+/*
+ * report: the pages people read, written from results.json files alone
+ * (specs/RESULTS.md), so a partial rerun, a crash halfway or grading spread
+ * over several machines all report the same way. The code is in report/:
+ *
+ *   <lab>/<student>/index.html   instructor: every probe, hidden ones included      student.c
+ *   <lab>/<student>/student.html hidden probes left out, score of the visible ones  student.c
+ *   <selfcheck dir>/index.html   a student's own run, the look of student.html      student.c
+ *   <lab>/index.html             the class: a row per student folder, charts        class.c, charts.c
+ *   <lab>/grades.csv             the gradebook: a line per student folder           csv.c
+ *   <lab>/junit.xml              for CI tools: a testsuite per student              junit.c
+ *   <reports>/index.html         a row per lab                                      class.c
+ *
+ * lab.c reads a lab's results in two passes and streams its three files;
+ * results.c reads one results file; text.c and html.c turn it into text.
+ * Byte strings (expected, observed, transcript data) are shown in the
+ * escaped form the file holds; logs and program output are decoded for
+ * reading (add_text_block), with control and stray bytes shown as \xHH.
+ * Pages need no script and load nothing: one inline <style>, inline SVG
+ * charts, and on the class page a small optional script that sorts the
+ * table.
+ */
 #ifndef SG_REPORT_H
 #define SG_REPORT_H
 

@@ -1,0 +1,480 @@
+/*
+ * probe/process: the steps on the programs a probe starts: start (and wait
+ * until it listens), stdin, stdout and stderr, signals, exit, zombies and
+ * leaked descriptors.
+ */
+#include "run.h"
+#include "launch.h"
+#include "match.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static struct proc *proc_get(struct probe_run *r, const struct step *s)
+{
+	const char *name = opt_text(s, "program", NULL);
+	for (size_t i = r->nprocs; i-- > 0;)
+		if (!name || !strcmp(r->procs[i].program, name))
+			return &r->procs[i];
+	fail(r, "spec error: %s%s%s has not been started at this step", name ? "'" : "no program",
+	     name ? name : "", name ? "'" : "");
+	return NULL;
+}
+
+void describe_end(const struct sbproc *p, struct strbuf *sb)
+{
+	verdict_describe(sbproc_verdict(p), sb);
+	const struct capture *e = sbproc_stderr(p);
+	if (e->total) {
+		struct strbuf tail = STRBUF_INIT;
+		capture_tail(e, 200, &tail);
+		sb_adds(sb, "; its stderr ends with \"");
+		sb_add_escaped(sb, tail.buf, tail.len);
+		sb_adds(sb, "\"");
+		sb_release(&tail);
+	}
+}
+
+/* Writes text to a program's stdin (a pipe), serving everything else while it is full. */
+static int write_stdin(struct probe_run *r, struct proc *pr, const struct step_arg *text, int close_after,
+		       int64_t deadline)
+{
+	struct strbuf data = STRBUF_INIT;
+	int rc = -1;
+
+	if (subst(r, text->text, text->len, &data) < 0)
+		goto out;
+	int fd = sbproc_stdin(pr->p);
+	if (fd < 0) {
+		fail(r, "spec error: %s's stdin is not open (give 'stdin' when starting it)", pr->program);
+		goto out;
+	}
+	size_t off = 0;
+	while (off < data.len) {
+		ssize_t n = write(fd, data.buf + off, data.len - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN && wait_fd(r, fd, POLLOUT, deadline))
+			continue;
+		break;	/* a program that stopped reading (or ended) gets no more */
+	}
+	ev(r, EV_STDIN, pr->program, data.buf, off);
+	if (close_after)
+		sbproc_close_stdin(pr->p);
+	rc = 0;
+out:
+	sb_release(&data);
+	return rc;
+}
+
+/*
+ * The port a server is told to use: the one used before (same_port), else a
+ * free one, set as {port}; none for a program that is not a server. Sets
+ * {host} when nothing has. 0, or -1 (fail).
+ */
+static int start_port(struct probe_run *r, const struct step *s, const char *ready, int *want_port)
+{
+	const struct step_arg *same = step_opt(s, "same_port");
+
+	*want_port = -1;
+	if (same && same->num) {
+		if (!var_get(r, "port"))
+			return fail(r, "spec error: same_port, but no port was used before");
+		*want_port = atoi(var_get(r, "port"));
+	} else if (strcmp(ready, "none")) {
+		*want_port = free_port(!strcmp(ready, "udp") ? SOCK_DGRAM : SOCK_STREAM);
+		if (*want_port < 0)
+			return fail(r, "harness error: no free port: %s", strerror(errno));
+		var_set_int(r, "port", *want_port);
+	}
+	if (!var_get(r, "host"))
+		var_set(r, "host", "127.0.0.1", 9);
+	return 0;
+}
+
+/*
+ * Fills argv (ntmpl + 2 slots, zeroed) with the binary and the template
+ * substituted, and shown with the command line as a shell would show it.
+ * 0, or -1 (fail); the caller frees argv[1..ntmpl] either way.
+ */
+static int start_argv(struct probe_run *r, const char *bin, const char *name, char **tmpl,
+		      size_t ntmpl, const char **argv, struct strbuf *shown)
+{
+	argv[0] = bin;
+	sb_adds(shown, name);
+	for (size_t i = 0; i < ntmpl; i++) {
+		struct strbuf a = STRBUF_INIT;
+		if (subst(r, tmpl[i], strlen(tmpl[i]), &a) < 0) {
+			sb_release(&a);
+			return -1;
+		}
+		argv[i + 1] = sb_detach(&a, NULL);
+		sb_addf(shown, " %s", argv[i + 1]);
+	}
+	return 0;
+}
+
+/* The limits of a started program: the spec's, then the program's own, over the defaults. */
+static void start_limits(const struct spec *spec, const struct program *prog,
+			 struct sandbox_limits *lim)
+{
+	const struct spec_limits *ls[2] = { &spec->limits, &prog->limits };
+
+	sandbox_default_limits(lim);
+	for (int i = 0; i < 2; i++) {
+		if (ls[i]->cpu_ms >= 0)
+			lim->cpu_ms = ls[i]->cpu_ms;
+		if (ls[i]->memory_mb >= 0)
+			lim->memory_mb = ls[i]->memory_mb;
+		if (ls[i]->nofile >= 0)
+			lim->nofile = (int)ls[i]->nofile;
+		if (ls[i]->fsize_mb >= 0)
+			lim->fsize_mb = ls[i]->fsize_mb;
+		if (ls[i]->output_kb >= 0)
+			lim->output_cap = (size_t)ls[i]->output_kb * 1024;
+	}
+}
+
+/*
+ * Waits until a started server listens (or is bound, for UDP) on the port
+ * it was given (any_port: on any port, which becomes {port}), on every
+ * address if the step says so. 0, or -1 (fail).
+ */
+static int await_ready(struct probe_run *r, const struct step *s, struct proc *pr,
+		       const char *ready, int want_port)
+{
+	const struct spec *spec = r->env->spec;
+	const struct step_arg *rw = step_opt(s, "ready_within");
+	int64_t deadline = now_ms() + scaled_ms(rw ? rw->num : spec->ready_within_ms);
+	struct endpoint eps[16];
+	int n;
+	int st = launch_wait_ready(pr->p, ready, deadline, eps, 16, &n, &r->blocked_us);
+	if (st < 0) {
+		struct strbuf d = STRBUF_INIT;
+		describe_end(pr->p, &d);
+		note_exit(r, pr);
+		fail(r, "%s ended before it was %s: %s", pr->program,
+		     !strcmp(ready, "udp") ? "bound to a UDP port" : "listening", d.buf);
+		sb_release(&d);
+		return -1;
+	}
+	if (st == 0) {
+		ev(r, EV_TIMEOUT, pr->program, NULL, 0);
+		sbproc_timeout(pr->p);
+		note_exit(r, pr);
+		return fail(r, "%s was not %s within %.1fs", pr->program,
+			    !strcmp(ready, "udp") ? "bound to a UDP port" : "listening on a TCP port",
+			    (double)scaled_ms(rw ? rw->num : spec->ready_within_ms) / 1000);
+	}
+	struct endpoint *ep = NULL;
+	for (int i = 0; i < n; i++)
+		if (eps[i].port == want_port && (!ep || eps[i].family == AF_INET))
+			ep = &eps[i];
+	if (!ep) {
+		const struct step_arg *any = step_opt(s, "any_port");
+		if (!any || !any->num)
+			return fail(r, "%s listens on port %d, not on port %d given in argv",
+				    pr->program, eps[0].port, want_port);
+		ep = &eps[0];
+		note(r, EV_NOTE, pr->program, "listens on port %d instead of %d; probing port %d",
+		     ep->port, want_port, ep->port);
+		var_set_int(r, "port", ep->port);
+	}
+	const char *addr = opt_text(s, "address", NULL);
+	if (addr && !strcmp(addr, "any") && !endpoint_is_any(ep))
+		return fail(r, "%s listens on %s only, not on every address", pr->program, ep->addr);
+	note(r, EV_READY, pr->program, "%s %s port %d",
+	     !strcmp(ready, "udp") ? "bound to" : "listening on", ep->addr, ep->port);
+	pr->fds_at_ready = launch_count_fds(sbproc_pid(pr->p));
+	return 0;
+}
+
+int step_start(struct probe_run *r, const struct step *s)
+{
+	const struct spec *spec = r->env->spec;
+	const struct program *prog = spec_program(spec, s->value.text);
+	size_t idx = (size_t)(prog - spec->programs);
+	const char *ready = opt_text(s, "ready", prog->ready);
+	const struct step_arg *argv_opt = step_opt(s, "argv");
+	char **tmpl = argv_opt ? argv_opt->list : prog->argv;
+	size_t ntmpl = argv_opt ? argv_opt->nlist : prog->argc;
+	int want_port, rc = -1;
+
+	if (!r->env->bins[idx])
+		return fail(r, "%s was not built: %s", prog->name,
+			    r->env->build_why[idx] ? r->env->build_why[idx] : "unknown reason");
+	if (r->nprocs == MAX_PROCS)
+		return fail(r, "spec error: more than %d programs in one probe", MAX_PROCS);
+	if (start_port(r, s, ready, &want_port) < 0)
+		return -1;
+
+	const char **argv = xcalloc(ntmpl + 2, sizeof *argv);
+	struct strbuf shown = STRBUF_INIT;
+	if (start_argv(r, r->env->bins[idx], prog->name, tmpl, ntmpl, argv, &shown) < 0)
+		goto out;
+
+	struct sandbox_limits lim;
+	start_limits(spec, prog, &lim);
+	const struct step_arg *in = step_opt(s, "stdin");
+	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
+			    .stdout_pty = prog->stdout_pty, .lim = &lim };
+	char err[ERRLEN];
+	struct sbproc *p;
+	if (sandbox_spawn(r->env->sb, &sp, &p, err) < 0) {
+		fail(r, "%s", err);
+		goto out;
+	}
+	struct proc *pr = &r->procs[r->nprocs++];
+	pr->program = xstrdup(prog->name);
+	pr->argv = xstrdup(shown.buf);
+	pr->p = p;
+	pr->fds_at_ready = -1;
+	pr->exit_noted = 0;
+	ev(r, EV_START, prog->name, shown.buf, shown.len);
+	if (in) {
+		const struct step_arg *open_ = step_opt(s, "stdin_open");
+		if (write_stdin(r, pr, in, !(open_ && open_->num), now_ms() + scaled_ms(spec->within_ms)) < 0)
+			goto out;
+	}
+	rc = strcmp(ready, "none") ? await_ready(r, s, pr, ready, want_port) : 0;
+out:
+	for (size_t i = 1; i <= ntmpl; i++)
+		free((char *)argv[i]);
+	free(argv);
+	sb_release(&shown);
+	return rc;
+}
+
+static int proc_ended(struct probe_run *r, void *arg)
+{
+	(void)r;
+	return sbproc_ended(((struct proc *)arg)->p);
+}
+
+int step_expect_exit(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	int64_t deadline = within(r, s);
+	if (!pump(r, deadline, proc_ended, pr)) {
+		ev(r, EV_TIMEOUT, pr->program, NULL, 0);
+		sbproc_timeout(pr->p);
+		return fail(r, "%s was still running after %.1fs; expected it to exit", pr->program,
+			    within_s(r, s));
+	}
+	const struct verdict *v = sbproc_verdict(pr->p);
+	int64_t want = s->value.num;
+	struct strbuf d = STRBUF_INIT;
+	describe_end(pr->p, &d);
+	int exited = v->status == V_OK || v->status == V_EXIT;
+	int ok = want == -2 ? exited || v->status == V_SIGNAL :
+		 want == -1 ? v->status == V_EXIT : exited && v->exit_code == want;
+	int rc = 0;
+	if (!ok) {
+		if (want == -2)
+			rc = fail(r, "%s %s; expected it to exit", pr->program, d.buf);
+		else if (want == -1)
+			rc = fail(r, "%s %s; expected an exit with a non-zero status", pr->program, d.buf);
+		else
+			rc = fail(r, "%s %s; expected exit status %d", pr->program, d.buf, (int)want);
+	}
+	sb_release(&d);
+	return rc;
+}
+
+struct wait_out {
+	struct proc *pr;
+	int err;		/* 1: stderr, 0: stdout */
+	enum match_mode mode;
+	const struct strbuf *want;
+};
+
+static const struct capture *output_of(const struct proc *pr, int err)
+{
+	return err ? sbproc_stderr(pr->p) : sbproc_stdout(pr->p);
+}
+
+static int output_matches(struct probe_run *r, void *arg)
+{
+	struct wait_out *w = arg;
+	struct strbuf out = STRBUF_INIT;
+	size_t used;
+	long diff;
+	char err[ERRLEN];
+	(void)r;
+	capture_text(output_of(w->pr, w->err), &out);
+	int ended = sbproc_ended(w->pr->p);
+	enum match_verdict m = match_bytes(w->mode, TOL_NONE, w->want->buf ? w->want->buf : "",
+					   w->want->len, out.buf ? out.buf : "", out.len, ended, &used,
+					   &diff, err);
+	sb_release(&out);
+	return m == MATCH_YES || m == MATCH_YES_MORE || ended;
+}
+
+/* expect_stdout and expect_stderr: waits until the stream holds the text, the program ends, or the deadline. */
+static int expect_output(struct probe_run *r, const struct step *s, int errstream)
+{
+	struct proc *pr = proc_get(r, s);
+	struct strbuf want = STRBUF_INIT, out = STRBUF_INIT;
+	int record, rc = -1;
+	const char *what = errstream ? "stderr" : "stdout";
+
+	if (!pr || expectation(r, s, &want, &record) < 0)
+		goto out;
+	int mode = match_mode_parse(opt_text(s, "match", "contains"));
+	struct wait_out w = { pr, errstream, (enum match_mode)mode, &want };
+	int64_t deadline = within(r, s);
+	if (record) {
+		pump(r, deadline, proc_ended, pr);
+		capture_text(output_of(pr, errstream), &out);
+		ref_add(r->env->ref, r->probe->name, r->step, r->run, out.buf ? out.buf : "", out.len);
+		rc = 0;
+		goto out;
+	}
+	int in_time = pump(r, deadline, output_matches, &w);
+	capture_text(output_of(pr, errstream), &out);
+	size_t used;
+	long diff;
+	char err[ERRLEN] = "";
+	enum match_verdict m = match_bytes(mode, TOL_NONE, want.buf ? want.buf : "", want.len,
+					   out.buf ? out.buf : "", out.len, 1, &used, &diff, err);
+	if (m == MATCH_YES) {
+		rc = 0;
+		goto out;
+	}
+	set_expected(r, want.buf ? want.buf : "", want.len);
+	set_observed(r, out.buf ? out.buf : "", out.len, mode == MATCH_CONTAINS ? -1 : diff);
+	if (*err)
+		fail(r, "spec error: %s", err);
+	else if (!in_time)
+		fail(r, "%s did not print the expected text on %s within %.1fs", pr->program, what,
+		     within_s(r, s));
+	else {
+		struct strbuf d = STRBUF_INIT;
+		describe_end(pr->p, &d);
+		fail(r, "%s %s without printing the expected text on %s", pr->program, d.buf, what);
+		sb_release(&d);
+	}
+out:
+	sb_release(&want);
+	sb_release(&out);
+	return rc;
+}
+
+int step_expect_stdout(struct probe_run *r, const struct step *s)
+{
+	return expect_output(r, s, 0);
+}
+
+int step_expect_stderr(struct probe_run *r, const struct step *s)
+{
+	return expect_output(r, s, 1);
+}
+
+int step_signal(struct probe_run *r, const struct step *s)
+{
+	static const struct { const char *name; int sig; } sigs[] = {
+		{ "SIGINT", SIGINT }, { "SIGTERM", SIGTERM }, { "SIGHUP", SIGHUP },
+		{ "SIGKILL", SIGKILL }, { "SIGUSR1", SIGUSR1 }, { "SIGUSR2", SIGUSR2 },
+	};
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
+		if (!strcmp(sigs[i].name, s->value.text)) {
+			pump(r, now_ms(), NULL, NULL);
+			if (sbproc_ended(pr->p)) {
+				struct strbuf d = STRBUF_INIT;
+				describe_end(pr->p, &d);
+				int rc = fail(r, "%s had already ended before %s: %s", pr->program,
+					      sigs[i].name, d.buf);
+				sb_release(&d);
+				return rc;
+			}
+			sbproc_signal(pr->p, sigs[i].sig);
+			note(r, EV_NOTE, pr->program, "sent %s", sigs[i].name);
+			return 0;
+		}
+	return fail(r, "spec error: unknown signal '%s'", s->value.text);
+}
+
+int step_alive(struct probe_run *r, const struct step *s)
+{
+	const char *name = s->value.present ? s->value.text : NULL;
+	struct proc *pr = NULL;
+	for (size_t i = r->nprocs; i-- > 0;)
+		if (!name || !strcmp(r->procs[i].program, name)) {
+			pr = &r->procs[i];
+			break;
+		}
+	if (!pr)
+		return fail(r, "spec error: %s has not been started", name ? name : "no program");
+	pump(r, now_ms(), NULL, NULL);
+	if (!sbproc_ended(pr->p))
+		return 0;
+	struct strbuf d = STRBUF_INIT;
+	describe_end(pr->p, &d);
+	int rc = fail(r, "%s is no longer running: %s", pr->program, d.buf);
+	sb_release(&d);
+	return rc;
+}
+
+int step_stdin(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	const struct step_arg *cl = step_opt(s, "close");
+	if (!pr)
+		return -1;
+	return write_stdin(r, pr, &s->value, cl && cl->num, within(r, s));
+}
+
+/* The program the step names, if it still runs once what has happened is served; NULL (fail) otherwise. */
+static struct proc *running_proc(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return NULL;
+	pump(r, now_ms(), NULL, NULL);
+	if (sbproc_ended(pr->p)) {
+		fail(r, "%s is no longer running", pr->program);
+		return NULL;
+	}
+	return pr;
+}
+
+int step_expect_no_zombies(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = running_proc(r, s);
+	if (!pr)
+		return -1;
+	int z = launch_count_zombies(sbproc_pid(pr->p));
+	if (z > 0)
+		return fail(r, "%s has %d zombie child process%s: it does not reap its children",
+			    pr->program, z, z == 1 ? "" : "es");
+	return 0;
+}
+
+int step_expect_no_fd_leak(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = running_proc(r, s);
+	if (!pr)
+		return -1;
+	int now = launch_count_fds(sbproc_pid(pr->p));
+	if (pr->fds_at_ready < 0 || now < 0)
+		return fail(r, "spec error: %s was not started as a server", pr->program);
+	if (now > pr->fds_at_ready)
+		return fail(r, "%s has %d open file descriptors, %d more than when it started "
+			       "listening: it does not close the sockets of clients that left",
+			    pr->program, now, now - pr->fds_at_ready);
+	return 0;
+}

@@ -1,0 +1,198 @@
+/*
+ * probe/run.h: what the interpreter's files share (not for other modules):
+ * the state of one run of a probe, and the helpers every step kind uses.
+ */
+#ifndef SG_PROBE_RUN_H
+#define SG_PROBE_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "probe.h"
+#include "util.h"
+
+#define MAX_CONNS 32
+#define MAX_PROCS 8
+#define MAX_HELD 8
+#define MAX_DGRAMS 256
+#define QUIET_MS 200		/* silence that ends what the reference said */
+#define MAX_BUFFERED (64 << 20)	/* bytes a peer may send that no step has taken yet */
+
+struct dgram {
+	char *data;
+	size_t len;
+	int port;		/* the sender's port */
+};
+
+struct conn {
+	char name[64];
+	int fd;			/* -1 once closed */
+	int udp;
+	int listener;		/* a listening socket of the harness */
+	int port;		/* listener: its port */
+	int eof, rst;
+	int err;		/* errno of a failed read other than a reset */
+	int noread;		/* flooded, or still connecting: the harness does not read it */
+	int served;		/* a UDP socket the harness serves on (listen): replies come from clients */
+	struct strbuf in;	/* TCP: received and not yet consumed */
+	struct strbuf sent;	/* TCP: sent since the last expect_echo; UDP: the last datagram */
+	struct sockaddr_storage from; /* UDP: the sender of the last datagram */
+	socklen_t fromlen;
+	struct dgram dg[MAX_DGRAMS]; /* UDP: datagrams received and not yet consumed */
+	size_t ndg;
+};
+
+struct proc {
+	char *program;
+	char *argv;
+	struct sbproc *p;
+	int fds_at_ready;	/* open descriptors when it became ready, or -1 */
+	int exit_noted;		/* its end is in the transcript */
+};
+
+struct probe_run {
+	const struct probe_env *env;
+	const struct probe *probe;
+	int step;
+	int run;		/* which repetition of the probe */
+	uint64_t rng;
+	int64_t t0;
+	struct probe_var *vars;
+	size_t nvars;
+	struct conn conns[MAX_CONNS];
+	size_t nconns;
+	struct proc procs[MAX_PROCS];
+	size_t nprocs;
+	int held[MAX_HELD];	/* sockets that keep a port taken */
+	size_t nheld;
+	int watch_fd;		/* pump() also watches this fd, or -1 */
+	short watch_events;	/* for these events */
+	int watch_hit;		/* set when they came */
+	size_t transcript_bytes;
+	int64_t blocked_us;	/* time spent waiting on programs, peers and pauses */
+	struct probe_result *res;
+};
+
+struct wait_conn {
+	struct conn *c;
+	size_t len;		/* buffer length when the wait began */
+	size_t ndg;
+};
+
+/* ---- interp.c: the result, variables, options ---- */
+
+/* Appends an event to the transcript (folded into the last past the caps). */
+void ev(struct probe_run *r, enum event_kind k, const char *who, const void *data, size_t len);
+/* An event whose data is a formatted note. */
+void note(struct probe_run *r, enum event_kind k, const char *who, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Records why the probe failed at this step (the first reason wins); returns -1. */
+int fail(struct probe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void set_expected(struct probe_run *r, const char *data, size_t len);
+void set_observed(struct probe_run *r, const char *data, size_t len, long diff_at);
+
+void var_set(struct probe_run *r, const char *name, const char *value, size_t len);
+void var_set_int(struct probe_run *r, const char *name, int n);
+/* The variable's value, or NULL when it is not set. */
+const char *var_get(struct probe_run *r, const char *name);
+/* Appends s with {name} replaced by the variable's value; 0, or -1 (fail) for an unknown one. */
+int subst(struct probe_run *r, const char *s, size_t len, struct strbuf *out);
+
+/* The step's deadline on the clock: its within, else the spec's, scaled. */
+int64_t within(struct probe_run *r, const struct step *s);
+/* That deadline's length in seconds, for messages. */
+double within_s(struct probe_run *r, const struct step *s);
+/* The text of the step's option key, or dflt when the spec did not give it. */
+const char *opt_text(const struct step *s, const char *key, const char *dflt);
+/* What the step expects: its value substituted, or the reference's answer; *record: 1 to record it. */
+int expectation(struct probe_run *r, const struct step *s, struct strbuf *want, int *record);
+
+/* ---- pump.c: the one clock ---- */
+
+typedef int (*done_fn)(struct probe_run *r, void *arg);
+
+/* Serves every connection and program until done() says so (1) or the deadline passes (0). */
+int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg);
+/* Waits for events on fd, serving everything else meanwhile; 1 when they came. */
+int wait_fd(struct probe_run *r, int fd, short events, int64_t deadline);
+/* Puts a program's end in the transcript, once. */
+void note_exit(struct probe_run *r, struct proc *pr);
+
+/* ---- conn.c: the harness's sockets ---- */
+
+struct conn *conn_find(struct probe_run *r, const char *name);
+/* A new connection slot named name (an old one of that name is closed first); NULL when full. */
+struct conn *conn_new(struct probe_run *r, const char *name, int fd);
+/* The connection the step's option key names (dflt when not given), or NULL (fail). */
+struct conn *conn_get(struct probe_run *r, const struct step *s, const char *key,
+		      const char *dflt);
+void conn_close_fd(struct conn *c);
+void conn_release(struct conn *c);
+/* A pump() predicate: something arrived on, or happened to, the connection of a struct wait_conn. */
+int conn_changed(struct probe_run *r, void *arg);
+/* Why reading a connection stopped, other than EOF or a reset. */
+const char *read_error(const struct conn *c);
+int make_socket(int family, int type);
+int bind_loopback(int fd, int family, int port);
+int local_port(int fd);
+/* A port the kernel just handed out and nobody holds: for a server to listen on. */
+int free_port(int type);
+/* The address the step's host, port and family options name; 0, or -1 (fail). */
+int resolve(struct probe_run *r, const struct step *s, struct sockaddr_storage *ss,
+	    socklen_t *len, int *family);
+
+/* ---- stream.c ---- */
+
+/* Writes all of data to c, serving everything else while the socket is full. */
+int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
+	     int64_t deadline);
+
+/* ---- process.c ---- */
+
+/* How a program ended, with the tail of its stderr. */
+void describe_end(const struct sbproc *p, struct strbuf *sb);
+
+/* ---- the step kinds: each returns 0, or -1 once fail() has said why ---- */
+
+/* stream.c */
+int step_connect(struct probe_run *r, const struct step *s);
+int step_send(struct probe_run *r, const struct step *s);
+int step_expect(struct probe_run *r, const struct step *s);
+int step_expect_eof(struct probe_run *r, const struct step *s);
+int step_close(struct probe_run *r, const struct step *s);
+int step_abort(struct probe_run *r, const struct step *s);
+int step_listen(struct probe_run *r, const struct step *s);
+int step_accept(struct probe_run *r, const struct step *s);
+int step_unused_port(struct probe_run *r, const struct step *s);
+int step_shutdown(struct probe_run *r, const struct step *s);
+int step_expect_silence(struct probe_run *r, const struct step *s);
+int step_expect_reset(struct probe_run *r, const struct step *s);
+
+/* payload.c */
+int step_send_payload(struct probe_run *r, const struct step *s);
+int step_expect_echo(struct probe_run *r, const struct step *s);
+int step_flood(struct probe_run *r, const struct step *s);
+
+/* udp.c */
+int step_udp_send(struct probe_run *r, const struct step *s);
+int step_udp_expect(struct probe_run *r, const struct step *s);
+int step_udp_expect_none(struct probe_run *r, const struct step *s);
+int step_udp_reply(struct probe_run *r, const struct step *s);
+
+/* process.c */
+int step_start(struct probe_run *r, const struct step *s);
+int step_expect_exit(struct probe_run *r, const struct step *s);
+int step_expect_stdout(struct probe_run *r, const struct step *s);
+int step_expect_stderr(struct probe_run *r, const struct step *s);
+int step_signal(struct probe_run *r, const struct step *s);
+int step_alive(struct probe_run *r, const struct step *s);
+int step_stdin(struct probe_run *r, const struct step *s);
+int step_expect_no_zombies(struct probe_run *r, const struct step *s);
+int step_expect_no_fd_leak(struct probe_run *r, const struct step *s);
+
+/* interp.c */
+int step_random(struct probe_run *r, const struct step *s);
+int step_pause(struct probe_run *r, const struct step *s);
+
+#endif
