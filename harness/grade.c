@@ -585,8 +585,12 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 		_exit(3);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
-	if (rc < 0)
-		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", student, err);
+	if (rc < 0) {
+		char *name = term_cut(student, 256), *why = term_cut(err, 1024);
+		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", name, why);
+		free(name);
+		free(why);
+	}
 	if (rc == 0 && print) {
 		char *fp = xasprintf("%s/.fingerprint", out_dir);
 		if (write_file_atomic(fp, print, strlen(print), err) < 0)
@@ -816,8 +820,10 @@ static int retire_gone(const char *lab_dir, char **students, size_t n)
 		if (is_dir(from) && access(res, F_OK) == 0 && (mkdir(gone, 0755) == 0 || errno == EEXIST)) {
 			remove_tree(to);
 			if (rename(from, to) == 0) {
+				char *name = term_cut(e->d_name, 256);
 				printf("  %-28s no longer in the submissions: its results moved to .gone/\n",
-				       e->d_name);
+				       name);
+				free(name);
 				moved++;
 			}
 		}
@@ -835,9 +841,11 @@ static void print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
 	struct json *root = json_parse_file(path, NULL);
+	/* a folder's name is the student's: no control character of it reaches the terminal */
+	char *name = term_cut(student, 256);
 
 	if (!root) {
-		printf("  %-28s no results\n", student);
+		printf("  %-28s no results\n", name);
 	} else {
 		const struct json *x = json_get(root, "extra_data");
 		const char *herr = json_get_str(x, "harness_error", NULL);
@@ -846,14 +854,18 @@ static void print_summary(const char *student, const char *out_dir)
 		for (size_t i = 0; i < json_len(progs); i++)
 			if (!json_bool(json_get(json_at(progs, i), "ok"), 0))
 				built = 0;
-		if (herr)
-			printf("  %-28s not graded: %s\n", student, herr);
-		else
-			printf("  %-28s %3.0f / %-3.0f%s\n", student, json_get_num(root, "score", 0),
+		if (herr) {
+			char *h = term_cut(herr, 1024);
+			printf("  %-28s not graded: %s\n", name, h);
+			free(h);
+		} else {
+			printf("  %-28s %3.0f / %-3.0f%s\n", name, json_get_num(root, "score", 0),
 			       json_get_num(x, "max_score", 0), built ? "" : "  (does not build)");
+		}
 		json_free(root);
 	}
 	fflush(stdout);
+	free(name);
 	free(path);
 }
 
@@ -889,8 +901,9 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 			if (unchanged(L, src, out, print, sizeof print)) {
 				if (isatty(2))
 					fputs("\r\033[K", stderr);
-				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n",
-				       students[next]);
+				char *name = term_cut(students[next], 256);
+				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n", name);
+				free(name);
 				free(src);
 				free(out);
 				next++;
