@@ -153,6 +153,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The plain files at the top of the scratch copy, sorted, ", "-separated. */
+#define LIST_MAX_NAMES 40
+#define LIST_NAME_MAX 64
+
 static char *list_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -171,11 +174,16 @@ static char *list_files(const char *dir)
 		closedir(d);
 	}
 	qsort(names, n, sizeof *names, cmp_str);
+	/* shown in every page and reason that names the files: a bounded list of bounded names */
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		if (i < LIST_MAX_NAMES)
+			sb_addf(&sb, "%s%.*s%s", i ? ", " : "", LIST_NAME_MAX, names[i],
+				strlen(names[i]) > LIST_NAME_MAX ? "…" : "");
 		free(names[i]);
 	}
 	free(names);
+	if (n > LIST_MAX_NAMES)
+		sb_addf(&sb, " and %zu more", n - LIST_MAX_NAMES);
 	if (!n)
 		sb_adds(&sb, "(no files)");
 	return sb_detach(&sb, NULL);

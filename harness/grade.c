@@ -1003,7 +1003,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 			continue;
 		failed++;
 		fprintf(stderr, "%s: the reference fails probe '%s' at step %d: %s\n", L->spec->path,
-			json_get_str(p, "name", "?"), (int)json_get_num(p, "failed_step", 0),
+			json_get_str(p, "name", "?"), json_get_int(p, "failed_step", 0, 1 << 20, 0),
 			json_get_str(p, "why", "?"));
 	}
 	const struct json *progs = json_get(json_get(json_get(root, "extra_data"), "build"),

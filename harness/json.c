@@ -576,6 +576,15 @@ double json_get_num(const struct json *obj, const char *key, double dflt)
 	return json_num(json_get(obj, key), dflt);
 }
 
+int json_get_int(const struct json *obj, const char *key, int lo, int hi, int dflt)
+{
+	double v = json_num(json_get(obj, key), NAN);
+	/* NaN fails both comparisons: a missing or non-number member is dflt too */
+	if (!(v >= lo && v <= hi) || v != (double)(int)v)
+		return dflt;
+	return (int)v;
+}
+
 int json_remove(struct json *obj, const char *key)
 {
 	return json_object_del(node(obj), key) == 0;

@@ -388,9 +388,15 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 			json_free(root);
 			goto out;
 		}
-		ref_add(ref, json_get_str(o, "probe", ""), (int)json_get_num(o, "step", 1) - 1,
-			(int)json_get_num(o, "run", 1) - 1,
-			data.buf ? data.buf : "", data.len);
+		int step = json_get_int(o, "step", 1, 1 << 20, 0), run = json_get_int(o, "run", 1, 1 << 20, 0);
+		if (!step || !run) {
+			snprintf(err, ERRLEN, "%s: observation %zu: 'step' and 'run' must be whole numbers from 1",
+				 path, i + 1);
+			json_free(root);
+			goto out;
+		}
+		ref_add(ref, json_get_str(o, "probe", ""), step - 1, run - 1, data.buf ? data.buf : "",
+			data.len);
 	}
 	json_free(root);
 	rc = 0;
