@@ -23,7 +23,7 @@ SANDBOX ?=
 
 CC ?= cc
 BUILD ?= build
-BUILD_PKGS := libyaml-dev pkg-config
+BUILD_PKGS := libyaml-dev libjansson-dev pkg-config
 TEST_PKGS := check lcov python3 libxml2-utils
 # grading with coverage (the default) needs lcov; COVERAGE=0 needs nothing more
 GRADE_PKGS := $(if $(filter 0,$(COVERAGE)),,lcov)
@@ -37,6 +37,8 @@ endif
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -g -O2 $(WARN) -MMD -MP
 YAML_CFLAGS = $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) -lutil
+JANSSON_CFLAGS = $(shell pkg-config --cflags jansson 2>/dev/null)
+JANSSON_LIBS = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 VARIANT_CFLAGS ?=
@@ -59,7 +61,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests layout isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests layout isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -79,7 +81,7 @@ grade-deps:
 # a folder's files include the harness's headers by name: -iquote harness
 $(BUILD)/%.o: harness/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) -iquote harness -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) -iquote harness -c $< -o $@
 
 $(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD) test-deps
 	@mkdir -p $(BUILD)/tests
@@ -89,10 +91,10 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 $(BIN): $(OBJS) $(BUILD)/main.o
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS)
 
 $(TEST_BIN): $(OBJS) $(TEST_OBJS)
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(CHECK_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/main.d
 
@@ -120,7 +122,7 @@ check-specs: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests layout isolation
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests layout isolation
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -130,6 +132,10 @@ e2e: $(BIN)
 
 selfcheck-tests: $(BIN)
 	./harness/tests/selfcheck.sh $(BIN)
+
+# A class graded again, and submissions whose shape is an attack (deep, many files).
+rerun-tests: $(BIN)
+	./harness/tests/rerun.sh $(BIN)
 
 # The harness's layout: no include cycle between its modules.
 layout:

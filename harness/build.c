@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define COPY_MAX_FILES 2000
+#define COPY_MAX_DEPTH 64	/* folders in folders: deeper is no lab's layout */
 
 static char *known_compiler;
 
@@ -31,6 +32,7 @@ void build_known_compiler(const char *version)
 struct copy_state {
 	long files;
 	long bytes;
+	int depth;
 	struct strbuf *notes;
 	char *err;
 };
@@ -72,6 +74,12 @@ static int copy_file(int sfd, const char *dst, mode_t mode, struct copy_state *c
 
 static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_state *cs)
 {
+	if (cs->depth > COPY_MAX_DEPTH) {
+		snprintf(cs->err, ERRLEN, "the submission's folders are nested more than %d deep",
+			 COPY_MAX_DEPTH);
+		close(sdir);
+		return -1;
+	}
 	if (mkdir(dst, 0755) < 0 && errno != EEXIST) {
 		snprintf(cs->err, ERRLEN, "'%s': cannot create: %s", dst, strerror(errno));
 		close(sdir);
@@ -106,8 +114,11 @@ static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_stat
 		} else if (S_ISDIR(st.st_mode)) {
 			int fd = openat(dirfd(d), e->d_name,
 					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0)
+			if (fd >= 0) {
+				cs->depth++;
 				rc = copy_dir(fd, to, relpath, cs);
+				cs->depth--;
+			}
 		} else if (S_ISREG(st.st_mode)) {
 			int fd = openat(dirfd(d), e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 			if (fd >= 0) {
@@ -126,7 +137,7 @@ static int copy_dir(int sdir, const char *dst, const char *rel, struct copy_stat
 
 int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err)
 {
-	struct copy_state cs = { 0, 0, notes, err };
+	struct copy_state cs = { 0, 0, 0, notes, err };
 	/* a submission folder may not be a link; nor, below it, anything else */
 	int fd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -142,6 +153,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The plain files at the top of the scratch copy, sorted, ", "-separated. */
+#define LIST_MAX_NAMES 40
+#define LIST_NAME_MAX 64
+
 static char *list_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -160,11 +174,16 @@ static char *list_files(const char *dir)
 		closedir(d);
 	}
 	qsort(names, n, sizeof *names, cmp_str);
+	/* shown in every page and reason that names the files: a bounded list of bounded names */
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		if (i < LIST_MAX_NAMES)
+			sb_addf(&sb, "%s%.*s%s", i ? ", " : "", LIST_NAME_MAX, names[i],
+				strlen(names[i]) > LIST_NAME_MAX ? "…" : "");
 		free(names[i]);
 	}
 	free(names);
+	if (n > LIST_MAX_NAMES)
+		sb_addf(&sb, " and %zu more", n - LIST_MAX_NAMES);
 	if (!n)
 		sb_adds(&sb, "(no files)");
 	return sb_detach(&sb, NULL);
@@ -413,11 +432,12 @@ static int build_all(struct sandbox *sb, const struct spec *spec, const char *sr
 	memset(out, 0, sizeof *out);
 	out->progs = xcalloc(spec->nprograms, sizeof *out->progs);
 	out->nprogs = spec->nprograms;
-	if (copy_tree(src, scratch, &notes, err) < 0) {
-		/* the submission's own fault (too big) is a build failure, not ours */
+	char why[ERRLEN];
+	if (copy_tree(src, scratch, &notes, why) < 0) {
+		/* the submission's own fault (too big, too deep) is a build failure, not ours */
 		for (size_t i = 0; i < spec->nprograms; i++) {
 			out->progs[i].name = xstrdup(spec->programs[i].name);
-			out->progs[i].why = xasprintf("the submission could not be copied: %s", err);
+			out->progs[i].why = xasprintf("the submission could not be copied: %s", why);
 		}
 		out->files = xstrdup("");
 		out->notes = sb_detach(&notes, NULL);

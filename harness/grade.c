@@ -457,6 +457,28 @@ out:
 	free(dest);
 }
 
+
+/*
+ * The report's sandbox line: the mode's own warning, and that a program's
+ * memory cgroup could not be applied, when one was wanted and is not (its
+ * memory was held by the address-space limit instead: a program over it sees
+ * failed allocations, not ML). NULL when nothing is to be said; to be freed.
+ */
+static char *sandbox_warning_of(const struct sandbox *sb, const struct probe_result *res, size_t n)
+{
+	const char *mode = sb ? sandbox_mode_warning(sb) : NULL;
+	const char *note = NULL;
+	for (size_t i = 0; i < n && !note; i++)
+		for (size_t k = 0; k < res[i].nprocs && !note; k++)
+			if (*res[i].procs[k].v.memory_note)
+				note = res[i].procs[k].v.memory_note;
+	if (!note)
+		return mode ? xstrdup(mode) : NULL;
+	return xasprintf("%s%sthe memory cgroup was not applied (%s): memory was held by the "
+			 "address-space limit instead, so a program over its limit fails to allocate "
+			 "rather than being stopped with ML", mode ? mode : "", mode ? "; " : "", note);
+}
+
 /*
  * In a worker: builds src, runs the probes, writes out_dir/results.json
  * (and the reference's answers when recording). Returns 0, or -1 when the
@@ -475,6 +497,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	int64_t t0 = now_ms();
 	int rc = -1, built = 0, have_cov = 0;
 	char herr[ERRLEN] = "";
+	char *warning = NULL;
 	struct coverage_info cov;
 
 	memset(&build, 0, sizeof build);
@@ -511,10 +534,11 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	if (L->coverage && !record)
 		run_coverage(L, sb, src, out_dir, &cov, &have_cov);
 write:;
+	warning = sandbox_warning_of(sb, results, nres);
 	struct score_input in = {
 		.spec = spec, .student = student, .seed = L->seed,
 		.sandbox_mode = sb ? sandbox_mode(sb) : "none",
-		.sandbox_warning = sb ? sandbox_mode_warning(sb) : NULL,
+		.sandbox_warning = warning,
 		.selfcheck = L->selfcheck, .build = built ? &build : NULL, .results = results,
 		.nresults = nres, .harness_error = *herr ? herr : NULL,
 		.coverage = have_cov ? &cov : NULL,
@@ -541,6 +565,7 @@ out:
 	for (size_t i = 0; i < nres; i++)
 		probe_result_release(&results[i]);
 	free(results);
+	free(warning);
 	build_result_release(&build);
 	sandbox_close(sb);
 	remove_tree(scratch);
@@ -560,8 +585,12 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 		_exit(3);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
-	if (rc < 0)
-		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", student, err);
+	if (rc < 0) {
+		char *name = term_cut(student, 256), *why = term_cut(err, 1024);
+		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", name, why);
+		free(name);
+		free(why);
+	}
 	if (rc == 0 && print) {
 		char *fp = xasprintf("%s/.fingerprint", out_dir);
 		if (write_file_atomic(fp, print, strlen(print), err) < 0)
@@ -608,7 +637,10 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget);
+/* Deeper than this, a walk stops: the copy into the sandbox refuses such a tree anyway. */
+#define HASH_MAX_DEPTH 64
+
+static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget, int depth);
 
 /* Hashes a file through a fixed buffer, at most *budget bytes of it. */
 static uint64_t hash_file(const char *path, uint64_t h, long *budget)
@@ -627,18 +659,44 @@ static uint64_t hash_file(const char *path, uint64_t h, long *budget)
 }
 
 /*
- * Hashes a folder tree: names (sorted), link targets and contents, never
- * following links, and no more than the copy into the sandbox would take
- * (64 MiB): beyond that a submission is not graded anyway.
+ * Hashes a folder tree: names (sorted), modes, link targets and contents,
+ * never following links, and no more than the copy into the sandbox would
+ * take (64 MiB, HASH_MAX_DEPTH levels): beyond that a submission is not
+ * graded anyway. The walk's stack is bounded by its depth, whatever the tree.
  */
 static uint64_t hash_tree(const char *dir, uint64_t h)
 {
 	long budget = 64L << 20;
-	return hash_tree_at(dir, h, &budget);
+	return hash_tree_at(dir, h, &budget, 0);
 }
 
-static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget)
+/* One entry of a folder: its kind, mode (a chmod +x regrades) and content. */
+static uint64_t hash_entry(const char *path, const char *name, uint64_t h, long *budget, int depth)
 {
+	struct stat st;
+	h = hash64_bytes(h, name, strlen(name) + 1);
+	if (lstat(path, &st) < 0)
+		return hash64_bytes(h, "?", 1);
+	uint32_t mode = (uint32_t)st.st_mode & 07777;
+	h = hash64_bytes(h, &mode, sizeof mode);
+	if (S_ISDIR(st.st_mode)) {
+		h = hash_tree_at(path, hash64_bytes(h, "d", 1), budget, depth + 1);
+	} else if (S_ISLNK(st.st_mode)) {
+		char *t = xmalloc(4096);
+		ssize_t k = readlink(path, t, 4096);
+		h = hash64_bytes(hash64_bytes(h, "l", 1), t, k > 0 ? (size_t)k : 0);
+		free(t);
+	} else if (S_ISREG(st.st_mode)) {
+		h = hash64_bytes(h, &st.st_size, sizeof st.st_size);
+		h = hash_file(path, hash64_bytes(h, "f", 1), budget);
+	}
+	return h;
+}
+
+static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget, int depth)
+{
+	if (depth > HASH_MAX_DEPTH)
+		return hash64_bytes(h, "deep", 4);
 	DIR *d = opendir(dir);
 	char **names = NULL;
 	size_t n = 0;
@@ -655,20 +713,7 @@ static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget)
 	qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
-		struct stat st;
-		h = hash64_bytes(h, names[i], strlen(names[i]) + 1);
-		if (lstat(p, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				h = hash_tree_at(p, hash64_bytes(h, "d", 1), budget);
-			} else if (S_ISLNK(st.st_mode)) {
-				char t[4096];
-				ssize_t k = readlink(p, t, sizeof t);
-				h = hash64_bytes(hash64_bytes(h, "l", 1), t, k > 0 ? (size_t)k : 0);
-			} else if (S_ISREG(st.st_mode)) {
-				h = hash64_bytes(h, &st.st_size, sizeof st.st_size);
-				h = hash_file(p, hash64_bytes(h, "f", 1), budget);
-			}
-		}
+		h = hash_entry(p, names[i], h, budget, depth);
 		free(p);
 		free(names[i]);
 	}
@@ -751,14 +796,56 @@ static char **list_students(const char *dir, size_t *n, int *skipped, char *err)
 	return names;
 }
 
+/*
+ * A full run's class is the submissions there are now: results of a student
+ * whose folder is gone (removed, renamed) move to LAB/.gone/<student>, kept
+ * but no longer listed in any page or file. Only folders holding a
+ * results.json are moved. Returns how many moved.
+ */
+static int retire_gone(const char *lab_dir, char **students, size_t n)
+{
+	DIR *d = opendir(lab_dir);
+	int moved = 0;
+	if (!d)
+		return 0;
+	char *gone = xasprintf("%s/.gone", lab_dir);
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.' || bsearch(&(const char *){ e->d_name }, students, n,
+						    sizeof *students, cmp_str))
+			continue;
+		char *from = xasprintf("%s/%s", lab_dir, e->d_name);
+		char *res = xasprintf("%s/results.json", from);
+		char *to = xasprintf("%s/%s", gone, e->d_name);
+		if (is_dir(from) && access(res, F_OK) == 0 && (mkdir(gone, 0755) == 0 || errno == EEXIST)) {
+			remove_tree(to);
+			if (rename(from, to) == 0) {
+				char *name = term_cut(e->d_name, 256);
+				printf("  %-28s no longer in the submissions: its results moved to .gone/\n",
+				       name);
+				free(name);
+				moved++;
+			}
+		}
+		free(from);
+		free(res);
+		free(to);
+	}
+	closedir(d);
+	free(gone);
+	return moved;
+}
+
 /* One line about one graded submission, from its results.json. */
 static void print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
-	struct json *root = json_load_file(path, NULL);
+	struct json *root = json_parse_file(path, NULL);
+	/* a folder's name is the student's: no control character of it reaches the terminal */
+	char *name = term_cut(student, 256);
 
 	if (!root) {
-		printf("  %-28s no results\n", student);
+		printf("  %-28s no results\n", name);
 	} else {
 		const struct json *x = json_get(root, "extra_data");
 		const char *herr = json_get_str(x, "harness_error", NULL);
@@ -767,14 +854,18 @@ static void print_summary(const char *student, const char *out_dir)
 		for (size_t i = 0; i < json_len(progs); i++)
 			if (!json_bool(json_get(json_at(progs, i), "ok"), 0))
 				built = 0;
-		if (herr)
-			printf("  %-28s not graded: %s\n", student, herr);
-		else
-			printf("  %-28s %3.0f / %-3.0f%s\n", student, json_get_num(root, "score", 0),
+		if (herr) {
+			char *h = term_cut(herr, 1024);
+			printf("  %-28s not graded: %s\n", name, h);
+			free(h);
+		} else {
+			printf("  %-28s %3.0f / %-3.0f%s\n", name, json_get_num(root, "score", 0),
 			       json_get_num(x, "max_score", 0), built ? "" : "  (does not build)");
+		}
 		json_free(root);
 	}
 	fflush(stdout);
+	free(name);
 	free(path);
 }
 
@@ -810,8 +901,9 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 			if (unchanged(L, src, out, print, sizeof print)) {
 				if (isatty(2))
 					fputs("\r\033[K", stderr);
-				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n",
-				       students[next]);
+				char *name = term_cut(students[next], 256);
+				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n", name);
+				free(name);
 				free(src);
 				free(out);
 				next++;
@@ -897,7 +989,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 		fprintf(stderr, "%s: internal error: grading the reference failed\n", L->spec->path);
 		goto out;
 	}
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 	if (!root) {
 		fprintf(stderr, "%s: internal error: no results for the reference: %s\n",
 			L->spec->path, err);
@@ -911,7 +1003,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 			continue;
 		failed++;
 		fprintf(stderr, "%s: the reference fails probe '%s' at step %d: %s\n", L->spec->path,
-			json_get_str(p, "name", "?"), (int)json_get_num(p, "failed_step", 0),
+			json_get_str(p, "name", "?"), json_get_int(p, "failed_step", 0, 1 << 20, 0),
 			json_get_str(p, "why", "?"));
 	}
 	const struct json *progs = json_get(json_get(json_get(root, "extra_data"), "build"),
@@ -1071,6 +1163,8 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 			goto out;
 		}
 	}
+	else
+		retire_gone(lab_dir, students, n);
 	/* builds are bounded by JOBS; workers, which mostly wait, by WORKERS_PER_JOB times that */
 	L.build_slots = o->jobs > 0 ? o->jobs : 1;
 	int errors = run_workers(&L, subs, students, n,

@@ -49,6 +49,7 @@
  * system; sandbox_mode_warning() says so and the reports show it.
  */
 #include "sandbox.h"
+#include "sandbox_filter.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -95,7 +96,8 @@ static enum sb_mode run_mode = SB_NONE;
  * leaves out that part of the box, so that a test can show it fails when the
  * claim it checks is removed. Never set in a grading run.
  */
-enum { WEAK_NETNS = 1, WEAK_MOUNT = 2, WEAK_PIDNS = 4, WEAK_UID = 8, WEAK_LIMITS = 16 };
+enum { WEAK_NETNS = 1, WEAK_MOUNT = 2, WEAK_PIDNS = 4, WEAK_UID = 8, WEAK_LIMITS = 16, WEAK_FILTER = 32,
+       WEAK_KEYRING = 64 };
 static int weaken;
 
 static void read_weaken(void)
@@ -103,7 +105,8 @@ static void read_weaken(void)
 	const char *w = getenv("SOCKGRADE_TEST_WEAKEN");
 	static const struct { const char *name; int bit; } parts[] = {
 		{ "netns", WEAK_NETNS }, { "mount", WEAK_MOUNT }, { "pidns", WEAK_PIDNS },
-		{ "uid", WEAK_UID }, { "limits", WEAK_LIMITS },
+		{ "uid", WEAK_UID }, { "limits", WEAK_LIMITS }, { "filter", WEAK_FILTER },
+		{ "keyring", WEAK_KEYRING },
 	};
 	weaken = 0;
 	for (size_t i = 0; w && i < sizeof parts / sizeof *parts; i++)
@@ -126,6 +129,7 @@ struct sandbox {
 	size_t ninits;
 	char *cg[NCG];		/* root mode: its cgroups (memory, pids, cpu, devices), once made */
 	int cg_failed[NCG];	/* 1: that hierarchy cannot be used here */
+	char cg_error[NCG][96];	/* why, when it cannot */
 };
 
 struct sbproc {
@@ -183,6 +187,11 @@ void verdict_describe(const struct verdict *v, struct strbuf *sb)
 	}
 	if (v->output_cut)
 		sb_addf(sb, " (output limit: %zu bytes not kept)", v->output_cut);
+}
+
+const char *memory_hold_name(enum memory_hold m)
+{
+	return m == MEM_CGROUP ? "cgroup" : m == MEM_ADDRESS_SPACE ? "address space" : NULL;
 }
 
 void sandbox_default_limits(struct sandbox_limits *lim)
@@ -713,11 +722,12 @@ struct box_msg {
 static const char *const box_stages[] = {
 	"exec", "mount namespace", "root tmpfs", "/usr", "system folders", "/etc", "/dev", "/proc",
 	"/tmp", "scratch folder", "pivot_root", "read-only root", "user id", "capabilities",
-	"working folder",
+	"working folder", "keyrings", "system call filter",
 };
 
 enum { STAGE_EXEC, STAGE_MNTNS, STAGE_ROOT, STAGE_USR, STAGE_SYSDIRS, STAGE_ETC, STAGE_DEV, STAGE_PROC, STAGE_TMP,
-       STAGE_SCRATCH, STAGE_PIVOT, STAGE_RDONLY, STAGE_IDS, STAGE_CAPS, STAGE_CWD };
+       STAGE_SCRATCH, STAGE_PIVOT, STAGE_RDONLY, STAGE_IDS, STAGE_CAPS, STAGE_CWD, STAGE_KEYRING,
+       STAGE_FILTER };
 
 static void report_stage(int errpipe, int stage)
 {
@@ -997,6 +1007,11 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 	if (!(weaken & WEAK_LIMITS))
 		/* per user id, which the probes running at once share; the pids cgroup bounds each */
 		apply_limits(sp->lim, sb->mode == SB_ROOT ? BOX_NPROC * SANDBOX_MAX_SPLITS : 0, memcg);
+	/* a box user id of the pool may have been an earlier box's: nothing of its keys is left */
+	if (sb->mode == SB_ROOT && !(weaken & (WEAK_KEYRING | WEAK_UID)) && box_keyrings_clear() < 0)
+		report_stage(errpipe, STAGE_KEYRING);
+	if (!(weaken & WEAK_FILTER) && box_filter_install() < 0)
+		report_stage(errpipe, STAGE_FILTER);
 	exec_program(sp, errpipe);
 }
 
@@ -1029,6 +1044,9 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	hide_cmdline();
+	/* the grader's session keyring (su -, a systemd service) stays out of the box */
+	if (!(weaken & WEAK_KEYRING) && box_keyrings_fresh() < 0)
+		report_stage(errpipe, STAGE_KEYRING);
 	/* the root is assembled while the worker puts the box in its cgroups: nothing of the student's runs yet */
 	if (weaken & WEAK_MOUNT) {
 		if (sp->cwd && chdir(sp->cwd) < 0)
@@ -1102,8 +1120,16 @@ static const char *cgroup_of(struct sandbox *sb, int which)
 		return sb->cg[which];
 	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", cg_names[which]);
 	char *dir = xasprintf("%s/%d", base, (int)sb->worker);
-	if ((mkdir(base, 0755) < 0 && errno != EEXIST) || (mkdir(dir, 0755) < 0 && errno != EEXIST) ||
-	    cgroup_setup(which, dir) < 0) {
+	const char *what = NULL;
+	if (mkdir(base, 0755) < 0 && errno != EEXIST)
+		what = base;
+	else if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		what = dir;
+	else if (cgroup_setup(which, dir) < 0)
+		what = "its limits";
+	if (what) {
+		snprintf(sb->cg_error[which], sizeof sb->cg_error[which], "cannot make %s: %s",
+			 what, strerror(errno));
 		sb->cg_failed[which] = 1;
 		rmdir(dir);
 		free(dir);
@@ -1304,7 +1330,15 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 					p->memcg = 1;
 					p->failcnt0 = cgroup_read(mem, "memory.failcnt");
 					go = 'm';
+				} else {
+					/* loud: the verdict says so, and the report's sandbox line */
+					snprintf(p->v.memory_note, sizeof p->v.memory_note,
+						 "cannot %s '%s': %s", same ? "join" : "set the limit of", mem,
+						 strerror(errno));
 				}
+			} else if (p->memory_mb > 0) {
+				snprintf(p->v.memory_note, sizeof p->v.memory_note, "memory cgroup: %s",
+					 sb->cg_error[CG_MEMORY]);
 			}
 			for (int c = CG_PIDS; c < NCG; c++) {
 				const char *dir = cgroup_of(sb, c);
@@ -1320,6 +1354,8 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 		close(st[1]);
 		st[1] = -1;
 	}
+	if (p->memory_mb > 0)
+		p->v.memory_by = p->memcg ? MEM_CGROUP : MEM_ADDRESS_SPACE;
 	close(ep[1]);
 	ep[1] = -1;
 	int child_err[2] = { 0, 0 };

@@ -22,6 +22,9 @@ enum verdict_status {
 	V_ERROR,	/* XX: the harness could not run it */
 };
 
+/* What held a program's memory limit: a memory cgroup (ML when it is hit), or RLIMIT_AS (its allocations fail). */
+enum memory_hold { MEM_UNLIMITED, MEM_CGROUP, MEM_ADDRESS_SPACE };
+
 struct verdict {
 	enum verdict_status status;
 	int exit_code;		/* V_OK, V_EXIT */
@@ -30,8 +33,13 @@ struct verdict {
 	int64_t cpu_ms;		/* user + system */
 	long max_rss_kb;
 	size_t output_cut;	/* bytes of stdout and stderr not kept (output limit) */
+	enum memory_hold memory_by;	/* what held its memory limit */
+	char memory_note[128];	/* root mode: why the memory cgroup was not applied, or "" */
 	char detail[160];	/* e.g. why it could not run */
 };
+
+/* "cgroup", "address space" or NULL (no limit): what held a program's memory. */
+const char *memory_hold_name(enum memory_hold m);
 
 const char *verdict_code(enum verdict_status s);
 /* "exited with status 1", "killed by SIGSEGV", ... into sb. */

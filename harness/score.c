@@ -77,6 +77,8 @@ static void write_process(struct json_writer *w, const struct proc_report *p)
 	jw_kv_int(w, "wall_ms", p->v.wall_ms);
 	jw_kv_int(w, "cpu_ms", p->v.cpu_ms);
 	jw_kv_int(w, "max_rss_kb", p->v.max_rss_kb);
+	jw_kv_str(w, "memory_limit", memory_hold_name(p->v.memory_by));
+	jw_kv_str(w, "memory_note", *p->v.memory_note ? p->v.memory_note : NULL);
 	jw_key(w, "stdout");
 	jw_escaped(w, p->out, p->out_len);
 	jw_key(w, "stderr");
@@ -372,7 +374,7 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 	struct strbuf data = STRBUF_INIT;
 	int rc = -1;
 
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 	if (!root)
 		goto out;
 	*seed = strtoull(json_get_str(root, "seed", "0"), NULL, 10);
@@ -386,9 +388,15 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 			json_free(root);
 			goto out;
 		}
-		ref_add(ref, json_get_str(o, "probe", ""), (int)json_get_num(o, "step", 1) - 1,
-			(int)json_get_num(o, "run", 1) - 1,
-			data.buf ? data.buf : "", data.len);
+		int step = json_get_int(o, "step", 1, 1 << 20, 0), run = json_get_int(o, "run", 1, 1 << 20, 0);
+		if (!step || !run) {
+			snprintf(err, ERRLEN, "%s: observation %zu: 'step' and 'run' must be whole numbers from 1",
+				 path, i + 1);
+			json_free(root);
+			goto out;
+		}
+		ref_add(ref, json_get_str(o, "probe", ""), step - 1, run - 1, data.buf ? data.buf : "",
+			data.len);
 	}
 	json_free(root);
 	rc = 0;

@@ -737,6 +737,61 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
 }
 
+/*
+ * Before the real load: refuse what libyaml would take long over or what we
+ * would silently ignore. Nesting deeper than SPEC_MAX_DEPTH (libyaml's cost
+ * grows with the square of the depth: 100k levels took 21 s), and a second
+ * document after `---`. Stops at the first such event, so the cost stays
+ * small; a YAML error is left to the load, which reports it. 0 or -1.
+ */
+#define SPEC_MAX_DEPTH 64
+
+static int spec_prescan(const char *name, const char *text, size_t len, char *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, docs = 0, rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return 0;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (++depth > SPEC_MAX_DEPTH) {
+				snprintf(err, ERRLEN, "%s:%zu:%zu: nested more than %d levels deep: a spec "
+					 "needs a handful (a probe, its steps, a step's options)", name,
+					 ev.start_mark.line + 1, ev.start_mark.column + 1, SPEC_MAX_DEPTH);
+				rc = -1;
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				snprintf(err, ERRLEN, "%s:%zu:%zu: a second YAML document: a spec is one "
+					 "document; remove this '---' (and what follows), or put it in a spec "
+					 "of its own", name, ev.start_mark.line + 1, ev.start_mark.column + 1);
+				rc = -1;
+			}
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err)
 {
 	struct loader ld = { .name = name, .src = text, .srclen = len, .err = err };
@@ -751,6 +806,8 @@ int spec_load_string(const char *name, const char *text, size_t len, struct spec
 	ld.spec->build_within_ms = 60000;
 	limits_unset(&ld.spec->limits);
 
+	if (spec_prescan(name, text, len, err) < 0)
+		goto out_spec;
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, ERRLEN, "%s: internal error: cannot start the YAML parser", name);
 		goto out_spec;

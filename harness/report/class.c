@@ -61,7 +61,7 @@ static void add_build_cell(struct strbuf *sb, const struct json *root)
 	const struct json *progs = json_get(json_get(extra(root), "build"), "programs");
 	struct strbuf all = STRBUF_INIT, first = STRBUF_INIT;
 
-	if (json_type(json_get(extra(root), "build")) != JSON_OBJECT) {
+	if (json_kind(json_get(extra(root), "build")) != JSON_KIND_OBJECT) {
 		sb_adds(sb, "<td class=\"bad\">not built</td>");
 		return;
 	}
@@ -106,7 +106,7 @@ static void add_coverage_cell(struct strbuf *sb, const struct json *c, const cha
 {
 	const struct json *v = json_get(c, key);
 
-	if (c && coverage_done(c) && json_type(v) == JSON_NUMBER) {
+	if (c && coverage_done(c) && json_kind(v) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "<td class=\"num\" data-sort=\"");
 		add_num(sb, json_num(v, 0));
 		sb_adds(sb, "\">");

@@ -18,7 +18,7 @@ void html(struct strbuf *sb, const char *s)
 /* A JSON string escaped for HTML (NULs included), or dflt when j is not a string. */
 void html_json(struct strbuf *sb, const struct json *j, const char *dflt)
 {
-	if (json_type(j) == JSON_STRING)
+	if (json_kind(j) == JSON_KIND_STRING)
 		sb_add_html(sb, json_str(j, ""), json_str_len(j));
 	else
 		html(sb, dflt);

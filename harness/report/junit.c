@@ -74,7 +74,7 @@ static void xml_key(struct strbuf *sb, const struct json *obj, const char *key, 
 {
 	const struct json *j = json_get(obj, key);
 
-	if (json_type(j) == JSON_STRING)
+	if (json_kind(j) == JSON_KIND_STRING)
 		add_xml(sb, json_str(j, ""), json_str_len(j), attr);
 	else
 		xml(sb, dflt, attr);
@@ -100,10 +100,10 @@ static void add_property(struct strbuf *sb, const char *name, const struct json 
 {
 	const struct json *j = json_get(obj, key);
 
-	if (json_type(j) != JSON_STRING && json_type(j) != JSON_NUMBER)
+	if (json_kind(j) != JSON_KIND_STRING && json_kind(j) != JSON_KIND_NUMBER)
 		return;
 	sb_addf(sb, "      <property name=\"%s\" value=\"", name);
-	if (json_type(j) == JSON_NUMBER)
+	if (json_kind(j) == JSON_KIND_NUMBER)
 		add_num(sb, json_num(j, 0));
 	else
 		add_xml(sb, json_str(j, ""), json_str_len(j), 1);
@@ -113,7 +113,7 @@ static void add_property(struct strbuf *sb, const char *name, const struct json 
 /* The text of a <failure>: where it failed, expected and observed (escaped as C text), hint. */
 static void add_failure_text(struct strbuf *sb, const struct json *p)
 {
-	if (json_type(json_get(p, "failed_step")) == JSON_NUMBER) {
+	if (json_kind(json_get(p, "failed_step")) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "failed at step ");
 		add_num(sb, json_get_num(p, "failed_step", 0));
 		if (has_str(p, "step_kind")) {
@@ -121,7 +121,7 @@ static void add_failure_text(struct strbuf *sb, const struct json *p)
 			xml_key(sb, p, "step_kind", "", 0);
 			sb_adds(sb, ")");
 		}
-		if (json_type(json_get(p, "step_line")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "step_line")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", spec line ");
 			add_num(sb, json_get_num(p, "step_line", 0));
 		}
@@ -131,16 +131,16 @@ static void add_failure_text(struct strbuf *sb, const struct json *p)
 		xml_key(sb, p, "why", "", 0);
 		sb_adds(sb, "\n");
 	}
-	if (json_type(json_get(p, "expected")) == JSON_STRING) {
+	if (json_kind(json_get(p, "expected")) == JSON_KIND_STRING) {
 		sb_adds(sb, "expected: \"");
 		xml_key(sb, p, "expected", "", 0);
 		sb_adds(sb, "\"\n");
 	}
-	if (json_type(json_get(p, "observed")) == JSON_STRING) {
+	if (json_kind(json_get(p, "observed")) == JSON_KIND_STRING) {
 		sb_adds(sb, "observed: \"");
 		xml_key(sb, p, "observed", "", 0);
 		sb_adds(sb, "\"");
-		if (json_type(json_get(p, "diff_at")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "diff_at")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, " (first difference at byte ");
 			add_num(sb, json_get_num(p, "diff_at", 0));
 			sb_adds(sb, ")");
@@ -245,7 +245,7 @@ void add_student_suite(struct strbuf *sb, const struct entry *e, const char *lab
 		for (size_t i = 0; i < json_len(probes); i++) {
 			const struct json *p = json_at(probes, i);
 
-			if (json_type(p) != JSON_OBJECT)
+			if (json_kind(p) != JSON_KIND_OBJECT)
 				continue;
 			sb_adds(&cases, "    <testcase classname=\"");
 			xml(&cases, classname, 1);

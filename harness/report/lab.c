@@ -145,7 +145,7 @@ static void add_columns_of(struct lab *lab, const struct json *root)
 		const struct json *p = json_at(probes, i);
 		const struct json *name = json_get(p, "name");
 		size_t k, len = json_str_len(name);
-		if (json_type(name) != JSON_STRING)
+		if (json_kind(name) != JSON_KIND_STRING)
 			continue;
 		for (k = 0; k < lab->ncols && strcmp(lab->cols[k].name, json_str(name, "")); k++)
 			;
@@ -211,7 +211,7 @@ static void lab_add(struct lab *lab, const char *name, const struct json *root)
 	size_t tests = 0;
 	for (size_t i = 0; i < json_len(probes); i++) {
 		const struct json *p = json_at(probes, i);
-		if (json_type(p) != JSON_OBJECT)
+		if (json_kind(p) != JSON_KIND_OBJECT)
 			continue;
 		tests++;
 		lab->judged.failures += !probe_passed(p);

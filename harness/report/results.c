@@ -7,9 +7,9 @@
 /* Reads and parses a results.json; the root, or NULL with err "path: what". */
 struct json *load_results(const char *path, char *err)
 {
-	struct json *root = json_load_file(path, err);
+	struct json *root = json_parse_file(path, err);
 
-	if (root && json_type(json_get(root, "extra_data")) != JSON_OBJECT) {
+	if (root && json_kind(json_get(root, "extra_data")) != JSON_KIND_OBJECT) {
 		snprintf(err, ERRLEN, "%s: not a sockgrade results file (no extra_data)", path);
 		json_free(root);
 		root = NULL;
@@ -26,7 +26,7 @@ const struct json *extra(const struct json *root)
 int has_str(const struct json *obj, const char *key)
 {
 	const struct json *j = json_get(obj, key);
-	return json_type(j) == JSON_STRING && json_str_len(j) > 0;
+	return json_kind(j) == JSON_KIND_STRING && json_str_len(j) > 0;
 }
 
 int probe_hidden(const struct json *p)
@@ -46,7 +46,7 @@ long long probe_number(const struct json *p, size_t i)
 
 int harness_failed(const struct json *root)
 {
-	return json_type(json_get(extra(root), "harness_error")) == JSON_STRING;
+	return json_kind(json_get(extra(root), "harness_error")) == JSON_KIND_STRING;
 }
 
 /*
@@ -57,7 +57,7 @@ const struct json *coverage_of(const struct json *root)
 {
 	const struct json *c = json_get(extra(root), "coverage");
 
-	return json_type(c) == JSON_OBJECT ? c : NULL;
+	return json_kind(c) == JSON_KIND_OBJECT ? c : NULL;
 }
 
 int coverage_done(const struct json *c)

@@ -148,7 +148,7 @@ static void add_vars(struct strbuf *sb, const struct json *vars)
 {
 	size_t n = json_len(vars);
 
-	if (json_type(vars) != JSON_OBJECT || !n)
+	if (json_kind(vars) != JSON_KIND_OBJECT || !n)
 		return;
 	sb_adds(sb, "<p>Random values of this run:</p>\n<table class=\"vars\">\n");
 	for (size_t i = 0; i < n; i++) {
@@ -185,7 +185,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 		html_key(sb, p, "why", "");
 		sb_adds(sb, "</p>\n");
 	}
-	if (json_type(json_get(p, "failed_step")) == JSON_NUMBER) {
+	if (json_kind(json_get(p, "failed_step")) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "<p>Failing step: step ");
 		add_num(sb, json_get_num(p, "failed_step", 0));
 		if (has_str(p, "step_kind")) {
@@ -193,7 +193,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 			html_key(sb, p, "step_kind", "");
 			sb_adds(sb, "</code>)");
 		}
-		if (json_type(json_get(p, "step_line")) == JSON_NUMBER) {
+		if (json_kind(json_get(p, "step_line")) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", spec line ");
 			add_num(sb, json_get_num(p, "step_line", 0));
 		}
@@ -207,13 +207,13 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 		add_num(sb, failed);
 		sb_adds(sb, ".</p>\n");
 	}
-	if (json_type(exp) == JSON_STRING) {
+	if (json_kind(exp) == JSON_KIND_STRING) {
 		size_t elen = json_str_len(exp);
 		long long at = diff >= 0 && (size_t)diff < decoded_len(json_str(exp, ""), elen) ? diff : -1;
 		sb_adds(sb, "<p><strong>Expected</strong> (escaped as C text):</p>\n");
 		add_marked(sb, json_str(exp, ""), elen, at);
 	}
-	if (json_type(obs) == JSON_STRING) {
+	if (json_kind(obs) == JSON_KIND_STRING) {
 		sb_adds(sb, "<p><strong>Observed</strong> (escaped as C text):</p>\n");
 		add_marked(sb, json_str(obs, ""), json_str_len(obs), diff);
 		if (diff >= 0) {
@@ -240,7 +240,7 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 static void add_build(struct strbuf *sb, const struct json *b)
 {
 	sb_adds(sb, "<h2 id=\"build\">Build</h2>\n");
-	if (json_type(b) != JSON_OBJECT) {
+	if (json_kind(b) != JSON_KIND_OBJECT) {
 		sb_adds(sb, "<p>The submission was not built.</p>\n");
 		return;
 	}
@@ -300,11 +300,11 @@ static void add_coverage_line(struct strbuf *sb, const struct json *root)
 	if (coverage_done(c)) {
 		const struct json *lines = json_get(c, "lines"), *branches = json_get(c, "branches");
 		sb_adds(sb, "lines ");
-		if (json_type(lines) == JSON_NUMBER)
+		if (json_kind(lines) == JSON_KIND_NUMBER)
 			add_percent(sb, json_num(lines, 0));
 		else
 			sb_adds(sb, "—");
-		if (json_type(branches) == JSON_NUMBER) {
+		if (json_kind(branches) == JSON_KIND_NUMBER) {
 			sb_adds(sb, ", branches ");
 			add_percent(sb, json_num(branches, 0));
 		} else {
@@ -322,7 +322,7 @@ static void add_coverage_line(struct strbuf *sb, const struct json *root)
 /* The banners above the facts: the grader failed, the sandbox was weak. */
 static void add_banners(struct strbuf *sb, const struct json *x)
 {
-	if (json_type(json_get(x, "harness_error")) == JSON_STRING) {
+	if (json_kind(json_get(x, "harness_error")) == JSON_KIND_STRING) {
 		sb_adds(sb, "<div class=\"harness\"><strong>Not graded.</strong> The grader itself "
 			"failed on this submission; this says nothing about the submission: ");
 		html_key(sb, x, "harness_error", "");
@@ -362,7 +362,7 @@ static void add_facts(struct strbuf *sb, const struct json *root, double score, 
 		html_key(sb, b, "files", "");
 		sb_adds(sb, "</td></tr>\n");
 	}
-	if (json_type(json_get(root, "execution_time")) == JSON_NUMBER) {
+	if (json_kind(json_get(root, "execution_time")) == JSON_KIND_NUMBER) {
 		sb_addf(sb, "<tr><th>graded in</th><td>%.2f s</td></tr>\n",
 			json_get_num(root, "execution_time", 0));
 	}

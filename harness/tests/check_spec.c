@@ -251,6 +251,25 @@ START_TEST(missing_file)
 }
 END_TEST
 
+
+/* Refused early, with a place: deep nesting (quadratic in libyaml) and a second document. */
+START_TEST(deep_nesting_and_second_document)
+{
+	struct strbuf deep = STRBUF_INIT;
+	sb_adds(&deep, HEAD "probes:\n  - name: p\n    steps:\n      - pause: ");
+	for (int i = 0; i < 100000; i++)
+		sb_adds(&deep, "[");
+	char err[ERRLEN] = "";
+	struct spec *sp = NULL;
+	ck_assert_int_eq(spec_load_string("t.yaml", deep.buf, deep.len, &sp, err), -1);
+	ck_assert_msg(strstr(err, "t.yaml:9:") && strstr(err, "nested more than 64 levels deep"), "%s", err);
+	sb_release(&deep);
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - pause: 1s\n---\nlab: other\n",
+		 "t.yaml:10:1: a second YAML document: a spec is one document; remove this '---' (and what "
+		 "follows), or put it in a spec of its own");
+}
+END_TEST
+
 Suite *make_spec_suite(void)
 {
 	Suite *s = suite_create("spec");
@@ -267,6 +286,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, structure_errors);
 	tcase_add_test(tc, yaml_syntax_error_has_position);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, deep_nesting_and_second_document);
 	suite_add_tcase(s, tc);
 	return s;
 }

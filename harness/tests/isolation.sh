@@ -21,7 +21,10 @@
 #   (e) per attack: TO, ML, the pids/fd/file-size caps, a file system of the
 #       box's own, bounded output, the spy finds and reads nothing and is
 #       unprivileged, no connection to a host service, symlinks not followed,
-#       a hostile Makefile contained.
+#       a hostile Makefile contained, no kernel key of the grader's (planted in
+#       the session keyring the grader runs in) or of another box readable and
+#       none added, no user namespace (or other) of the box's own, no page
+#       (genhtml's coverage pages included) showing a student's file name raw.
 # Then the meta-test: SOCKGRADE_TEST_WEAKEN=<part> leaves one part of the box
 # out, and the check that relies on it must now FAIL (which counts as a pass).
 # Last, a grader killed with SIGKILL mid-run must leave no student process.
@@ -199,6 +202,19 @@ def kill_leftovers(pids):
             return
         time.sleep(0.05)
 
+# add_key and keyctl by architecture (x86_64, aarch64)
+KEY_SYSCALLS = {"x86_64": (248, 250), "aarch64": (217, 219)}
+
+def plant_key(libc):
+    """The grader runs in a session keyring of ours (as under su - or a systemd
+    service) that holds a secret: the keyring attack must not find it."""
+    add_key, keyctl = KEY_SYSCALLS[os.uname().machine]
+    if libc.syscall(keyctl, 1, b"sockgrade-iso-session") < 0:        # KEYCTL_JOIN_SESSION_KEYRING
+        sys.exit("isolation: cannot join a session keyring: %s" % os.strerror(ctypes.get_errno()))
+    v = b"the grader's secret"
+    if libc.syscall(add_key, b"user", b"sockgrade-grader-secret", v, len(v), ctypes.c_long(-3)) < 0:
+        sys.exit("isolation: cannot add a key: %s" % os.strerror(ctypes.get_errno()))
+
 def cmd_run(args):
     """run OUT [--kill-after S] -- CMD...: runs CMD as our child, we being a
     child subreaper, and reports its time and what it left behind."""
@@ -211,6 +227,7 @@ def cmd_run(args):
     cmd = args[i + 1:]
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(36, 1, 0, 0, 0)                      # PR_SET_CHILD_SUBREAPER
+    plant_key(libc)
     log = open(out + ".log", "w")
     t0 = time.monotonic()
     top = os.fork()
@@ -348,6 +365,47 @@ def claim(kind, labdir, name, *extra):
     if kind == "time":
         bound = float(extra[0])
         return int(r["execution_time"] <= bound), "graded in %.1f s (bound %.1f s)" % (r["execution_time"], bound)
+    if kind == "page_names":
+        # no page (genhtml's or ours) shows the student's folder name raw
+        raw = b'q" autofocus'
+        d = os.path.join(labdir, name)
+        pages = [os.path.join(r_, f) for r_, _, fs in os.walk(d) for f in fs if f.endswith(".html")]
+        cov = [p for p in pages if "/coverage/" in p]
+        if not cov:
+            return 0, "no coverage pages (%s)" % ((r["extra_data"].get("coverage") or {}).get("why"))
+        bad_pages = [os.path.relpath(p, d) for p in pages if raw in open(p, "rb").read()]
+        return int(not bad_pages), ("%d pages (%d of coverage): the name is escaped in each" % (len(pages), len(cov))
+                                    if not bad_pages else "raw name in " + ", ".join(bad_pages[:5]))
+    if kind == "keyring":
+        done = lines_of(r, "keyring: done:")
+        if not done:
+            return 0, "the keyring attack never finished"
+        leaks = [l for l in lines_of(r, "LEAK ") + lines_of(r, "ADDED ")]
+        ok = not leaks and all("leaks=0 added=0" in l for l in done)
+        return int(ok), ("%d runs: no key of the grader's or of another box found, none added (%s)" %
+                         (len(done), done[0].split("(", 1)[1].rstrip(")")) if ok else
+                         "; ".join(sorted(set(leaks)))[:300])
+    if kind == "userns":
+        done = lines_of(r, "userns: done:")
+        if not done:
+            return 0, "the namespace attack never finished"
+        esc = lines_of(r, "ESCAPE ")
+        ok = not esc and all("escapes=0" in l for l in done)
+        return int(ok), ("%d runs: no namespace of its own (%s)" % (len(done), done[0].split("(", 1)[1].rstrip(")"))
+                         if ok else "; ".join(sorted(set(esc)))[:300])
+    if kind == "memory":
+        # ML needs the memory cgroup: tell "not applied" from "applied, but the limit did not hold"
+        n = verdicts.count("ML")
+        held = [p.get("memory_limit") for p in procs_of(r)]
+        notes = sorted({p["memory_note"] for p in procs_of(r) if p.get("memory_note")})
+        runs = " ".join(verdicts)
+        if n > 0:
+            return 1, "ML on %d of %d hello_server runs (%s)" % (n, len(verdicts), runs)
+        if any(h != "cgroup" for h in held):
+            return 0, "the memory cgroup was not applied (held by: %s; %s) (%s)" % (
+                ", ".join(str(h) for h in held), "; ".join(notes) or "no reason recorded", runs)
+        return 0, "the memory cgroup was applied, but the limit did not hold: ML on 0 of %d runs (%s), max RSS %s kB" % (
+            len(verdicts), runs, " ".join(str(p["max_rss_kb"]) for p in procs_of(r)))
     if kind == "verdict":
         n = verdicts.count(extra[0])
         return int(n > 0), "%s on %d of %d hello_server runs (%s)" % (extra[0], n, len(verdicts), " ".join(verdicts))
@@ -542,7 +600,15 @@ iso() { python3 "$T/iso.py" "$@"; }
 repo="$T/repo"
 mkdir -p "$repo/specs" "$repo/reference" "$repo/reports/echo/alice" "$repo/reports/uecho/bob" "$T/tmp" "$T/subs" "$T/out"
 chmod 755 "$T/tmp"
-cp "$top/specs/hello.yaml" "$repo/specs/"
+# The shipped spec, but a server may take 12 s to listen instead of 5: memory_hog must reach its
+# 1 GiB limit (ML) and the spy must finish its search before that deadline, and on a busy 2-core
+# virtual machine a GiB of page faults alone has been measured at 1 to 14 s of wall time. A race
+# with the deadline would make the verdict TO on one machine and ML on the next.
+sed 's/^\(  ready_within: \)5s/\112s/' "$top/specs/hello.yaml" >"$repo/specs/hello.yaml"
+grep -q '^  ready_within: 12s' "$repo/specs/hello.yaml" || {
+	bad "specs/hello.yaml no longer says 'ready_within: 5s': update isolation.sh"
+	finish
+}
 cp -r "$top/reference/hello" "$repo/reference/"
 cp -r "$top/harness" "$repo/harness"
 echo '{"score": 7}' >"$repo/reports/echo/alice/results.json"
@@ -575,7 +641,7 @@ echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = 
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | daemon | killer | symlinks) echo "$B_serves" ;;
+	*-correct | coverage_names | daemon | keyring | killer | symlinks | userns) echo "$B_serves" ;;
 	evil_makefile) echo "$B_evil" ;;
 	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
@@ -692,7 +758,7 @@ parts=${PARTS:-main meta killed}
 # 1. every attack in one run, each beside a correct copy (--jobs 2 grades the
 #    pair at the same time), with the coverage pass (the default), which runs
 #    the hostile code a second time
-attacks="daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file killer memory_hog never_listens spy symlinks"
+attacks="coverage_names daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file keyring killer memory_hog never_listens spy symlinks userns"
 if [[ " $parts " == *" main "* ]]; then
 	names=""
 	for a in $attacks; do names="$names $a $a-correct"; done
@@ -706,7 +772,7 @@ if [[ " $parts " == *" main "* ]]; then
 	for a in $attacks; do check "main: $a graded, no harness error" graded "$a"; done
 	check "main: endless_loop is stopped by a time limit" verdict endless_loop TO
 	check "main: never_listens is stopped by a time limit" verdict never_listens TO
-	check "main: memory_hog is stopped by the memory limit" verdict memory_hog ML
+	check "main: memory_hog is stopped by the memory limit" memory memory_hog
 	check "main: fork_bomb is held by the pids limit (128)" fork_bomb fork_bomb
 	check "main: fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
 	check "main: huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
@@ -719,6 +785,9 @@ if [[ " $parts " == *" main "* ]]; then
 	check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
 	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
 	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
+	check "main: coverage_names: no page shows a student's folder name raw" page_names coverage_names
+	check "main: keyring finds no key of the grader's or of another box, and adds none" keyring keyring
+	check "main: userns makes no user or other namespace of its own" userns userns
 fi
 
 # ---------------------------------------------------------------------------
@@ -748,10 +817,27 @@ if [[ " $parts " == *" meta "* ]]; then
 
 	prepare limits memory_hog fork_bomb fd_hog huge_file
 	grade limits limits
-	meta limits "memory_hog is stopped by the memory limit" verdict memory_hog ML
+	meta limits "memory_hog is stopped by the memory limit" memory memory_hog
 	meta limits "fork_bomb is held by the pids limit" fork_bomb fork_bomb
 	meta limits "fd_hog is held by RLIMIT_NOFILE" fd_hog fd_hog
 	meta limits "huge_file: one file is capped by RLIMIT_FSIZE" file_size huge_file
+
+	# two walls hold the keys: the system call filter refuses the key calls, and each
+	# box has a session keyring of its own and empty user keyrings; both must go
+	prepare keys keyring
+	grade keys filter,keyring
+	meta keys "keyring finds no key of the grader's or of another box, and adds none" keyring keyring
+
+	# genhtml's pages need a coverage pass: only here
+	prepare names coverage_names
+	GRADE_ARGS=""
+	grade names names
+	GRADE_ARGS=--no-coverage
+	meta names "coverage_names: no page shows a student's folder name raw" page_names coverage_names
+
+	prepare nsfilter userns
+	grade nsfilter filter
+	meta nsfilter "userns makes no user or other namespace of its own" userns userns
 
 	# root in its box (no user id of its own) is still held by the devices cgroup, a part of
 	# "limits": both walls must go for the spy to reach the host's disk

@@ -13,5 +13,6 @@ Suite *make_launch_suite(void);
 Suite *make_probe_suite(void);
 Suite *make_report_suite(void);
 Suite *make_wire_suite(void);
+Suite *make_term_suite(void);
 
 #endif
