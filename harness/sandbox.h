@@ -1,4 +1,4 @@
-/* sandbox: the one module that starts, confines and stops student code. */
+/* sandbox: the one module that starts, confines and stops student code (harness/sandbox/: its theory of operation is atop sandbox/sandbox.c). */
 #ifndef SG_SANDBOX_H
 #define SG_SANDBOX_H
 

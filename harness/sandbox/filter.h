@@ -3,7 +3,7 @@
 
 /*
  * Walls that namespaces do not give, for box processes only (see the comment
- * atop sandbox_filter.c). Each returns 0, or -1 with errno set.
+ * atop filter.c). Each returns 0, or -1 with errno set.
  */
 
 /* In the box's init: a new, empty session keyring, the box's own. */

@@ -1,5 +1,5 @@
 /*
- * sandbox_filter.c - what a box process may not ask of the kernel.
+ * sandbox/filter.c - what a box process may not ask of the kernel.
  *
  * Namespaces do not separate two things a box could use to reach another
  * box or the grader:
@@ -19,7 +19,7 @@
  * with EPERM (ENOSYS for clone3) and never kills, so that a program sees a
  * failed call and a grade says what it did.
  */
-#include "sandbox_filter.h"
+#include "filter.h"
 
 #include <errno.h>
 #include <sched.h>
