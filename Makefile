@@ -137,9 +137,10 @@ selfcheck-tests: $(BIN)
 rerun-tests: $(BIN)
 	./harness/tests/rerun.sh $(BIN)
 
-# The harness's layout: no include cycle between its modules.
+# The harness's layout: no include cycle between its modules; its map names what exists.
 layout:
 	./harness/tests/include_cycles.sh
+	./harness/tests/readme_paths.sh
 
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)

@@ -1,4 +1,5 @@
 /*
+ * (1.3k lines: a run's whole process tree in one place; the runner and fingerprint could move out.)
  * grade: the driver of a grading run. For one lab it loads the spec, grades
  * the reference (which must pass every probe, or the spec is refused), then
  * grades the submissions, each in a worker process of its own so that

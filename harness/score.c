@@ -206,6 +206,60 @@ static void write_build(struct json_writer *w, const struct score_input *in)
 	jw_object_end(w);
 }
 
+/* Gradescope's "tests": a test per probe, its output the text a student reads. */
+static void write_tests(struct json_writer *w, const struct score_input *in)
+{
+	jw_key(w, "tests");
+	jw_array_begin(w);
+	for (size_t i = 0; i < in->nresults; i++) {
+		const struct probe_result *r = &in->results[i];
+		char num[16];
+		snprintf(num, sizeof num, "%d", r->probe->number);
+		char *text = test_output(r);
+		jw_object_begin(w);
+		jw_kv_str(w, "name", r->probe->name);
+		jw_kv_str(w, "number", num);
+		jw_kv_int(w, "score", r->score);
+		jw_kv_int(w, "max_score", r->probe->points);
+		jw_kv_str(w, "status", r->passed ? "passed" : "failed");
+		jw_kv_str(w, "output", text);
+		jw_kv_str(w, "output_format", "text");
+		jw_kv_str(w, "visibility", r->probe->hidden ? "hidden" : "visible");
+		jw_key(w, "tags");
+		jw_array_begin(w);
+		jw_array_end(w);
+		jw_object_end(w);
+		free(text);
+	}
+	jw_array_end(w);
+}
+
+/* extra_data.coverage: null when coverage was off. */
+static void write_coverage(struct json_writer *w, const struct coverage_info *c)
+{
+	jw_key(w, "coverage");
+	if (c) {
+		jw_object_begin(w);
+		jw_key(w, "done");
+		jw_bool(w, c->done);
+		jw_key(w, "lines");
+		if (c->done && c->lines >= 0)
+			jw_double(w, c->lines);
+		else
+			jw_null(w);
+		jw_key(w, "branches");
+		if (c->done && c->branches >= 0)
+			jw_double(w, c->branches);
+		else
+			jw_null(w);
+		jw_kv_str(w, "why", c->done ? NULL : c->why);
+		jw_kv_str(w, "page", c->done ? "coverage/index.html" : NULL);
+		jw_object_end(w);
+	} else {
+		jw_null(w);
+	}
+}
+
 int score_write(const char *path, const struct score_input *in, char *err)
 {
 	struct strbuf out = STRBUF_INIT;
@@ -231,29 +285,7 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_kv_str(&w, "visibility", "visible");
 	jw_kv_str(&w, "stdout_visibility", "hidden");
 
-	jw_key(&w, "tests");
-	jw_array_begin(&w);
-	for (size_t i = 0; i < in->nresults; i++) {
-		const struct probe_result *r = &in->results[i];
-		char num[16];
-		snprintf(num, sizeof num, "%d", r->probe->number);
-		char *text = test_output(r);
-		jw_object_begin(&w);
-		jw_kv_str(&w, "name", r->probe->name);
-		jw_kv_str(&w, "number", num);
-		jw_kv_int(&w, "score", r->score);
-		jw_kv_int(&w, "max_score", r->probe->points);
-		jw_kv_str(&w, "status", r->passed ? "passed" : "failed");
-		jw_kv_str(&w, "output", text);
-		jw_kv_str(&w, "output_format", "text");
-		jw_kv_str(&w, "visibility", r->probe->hidden ? "hidden" : "visible");
-		jw_key(&w, "tags");
-		jw_array_begin(&w);
-		jw_array_end(&w);
-		jw_object_end(&w);
-		free(text);
-	}
-	jw_array_end(&w);
+	write_tests(&w, in);
 
 	char seed[32];
 	snprintf(seed, sizeof seed, "%" PRIu64, in->seed);
@@ -273,28 +305,7 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_kv_str(&w, "harness_error", in->harness_error);
 	jw_kv_int(&w, "harness_rss_kb", in->harness_rss_kb);
 	write_build(&w, in);
-	jw_key(&w, "coverage");
-	if (in->coverage) {
-		const struct coverage_info *c = in->coverage;
-		jw_object_begin(&w);
-		jw_key(&w, "done");
-		jw_bool(&w, c->done);
-		jw_key(&w, "lines");
-		if (c->done && c->lines >= 0)
-			jw_double(&w, c->lines);
-		else
-			jw_null(&w);
-		jw_key(&w, "branches");
-		if (c->done && c->branches >= 0)
-			jw_double(&w, c->branches);
-		else
-			jw_null(&w);
-		jw_kv_str(&w, "why", c->done ? NULL : c->why);
-		jw_kv_str(&w, "page", c->done ? "coverage/index.html" : NULL);
-		jw_object_end(&w);
-	} else {
-		jw_null(&w);
-	}
+	write_coverage(&w, in->coverage);
 	jw_key(&w, "probes");
 	jw_array_begin(&w);
 	for (size_t i = 0; i < in->nresults; i++)

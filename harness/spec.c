@@ -1,4 +1,5 @@
 /*
+ * (1.1k lines: one format read, checked and written back; it could split by level: programs, probes.)
  * spec: reads a lab's YAML with libyaml's document API, so that every node
  * keeps its start mark, and turns it into struct spec. Every problem is an
  * error "file:line:col: what is wrong"; nothing here exits or crashes on bad
