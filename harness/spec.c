@@ -362,9 +362,24 @@ static int hexval(char c)
  * \x escape is therefore decoded here from its source, \xNN as one byte and
  * the other escapes as YAML defines them. Returns 1 when it did so.
  */
+/* libyaml's marks count characters, not bytes: the byte offset of the index-th character. */
+static size_t byte_offset(const struct loader *ld, size_t index)
+{
+	size_t off = 0;
+	/* skip a byte order mark, which libyaml does not count */
+	if (ld->srclen >= 3 && !memcmp(ld->src, "\xef\xbb\xbf", 3))
+		off = 3;
+	for (size_t k = 0; k < index && off < ld->srclen; k++) {
+		off++;
+		while (off < ld->srclen && ((unsigned char)ld->src[off] & 0xc0) == 0x80)
+			off++;
+	}
+	return off;
+}
+
 static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct strbuf *out)
 {
-	size_t a = v->start_mark.index, b = v->end_mark.index;
+	size_t a = byte_offset(ld, v->start_mark.index), b = byte_offset(ld, v->end_mark.index);
 	if (v->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
 	    v->start_mark.line != v->end_mark.line || b > ld->srclen || b < a + 2 ||
 	    ld->src[a] != '"' || ld->src[b - 1] != '"')
@@ -963,16 +978,24 @@ static void yaml_quoted(struct strbuf *out, const char *s, size_t len)
 	sb_addc(out, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
+		size_t k = c >= 0x80 ? utf8_len((const unsigned char *)s + i, len - i) : 0;
+		if (k == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)
+			k = 0;	/* a C1 control: \xNN like the others */
+		if (k) {
+			/* text (an accented probe name, a hint) stays text */
+			sb_add(out, s + i, k);
+			i += k - 1;
+		} else if (c == '"' || c == '\\') {
 			sb_addf(out, "\\%c", c);
-		else if (c == '\n')
+		} else if (c == '\n') {
 			sb_adds(out, "\\n");
-		else if (c == '\t')
+		} else if (c == '\t') {
 			sb_adds(out, "\\t");
-		else if (c < 0x20 || c >= 0x7f)
+		} else if (c < 0x20 || c >= 0x7f) {
 			sb_addf(out, "\\x%02x", c);	/* read back as that byte: see raw_double_quoted */
-		else
+		} else {
 			sb_addc(out, (char)c);
+		}
 	}
 	sb_addc(out, '"');
 }

@@ -874,6 +874,17 @@ START_TEST(test_class_streamed)
 }
 END_TEST
 
+/* Bytes that are not UTF-8, and controls, never reach a page raw. */
+START_TEST(test_html_bytes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char in[] = "caf\xc3\xa9 \xff\xc3 <b>\x1b[2J\x7f\tx\0";
+	sb_add_html(&sb, in, sizeof in - 1);
+	ck_assert_str_eq(sb.buf, "caf\xc3\xa9 &#xFFFD;&#xFFFD; &lt;b&gt;&#x241B;[2J&#x2421;\tx&#x2400;");
+	sb_release(&sb);
+}
+END_TEST
+
 Suite *make_report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -883,6 +894,7 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_mark_on_escaped_bytes);
 	tcase_add_test(tc, test_text_blocks);
 	tcase_add_test(tc, test_markup_in_names);
+	tcase_add_test(tc, test_html_bytes);
 	tcase_add_test(tc, test_class_page);
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_selfcheck);

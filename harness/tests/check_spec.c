@@ -98,6 +98,30 @@ START_TEST(hex_escapes_are_bytes)
 }
 END_TEST
 
+/* Non-ASCII text: \xNN after it still reads as bytes, and written back it stays text. */
+START_TEST(non_ascii_text)
+{
+	struct spec *s = load_ok(HEAD "probes:\n  - name: \"réponse à l'écho\"\n    hint: \"dès le début\"\n"
+				 "    steps:\n      - send: \"é\\x01\\xff\"\n");
+	const struct step_arg *a = &s->probes[0].steps[0].value;
+	ck_assert_uint_eq(a->len, 4);
+	ck_assert_int_eq(memcmp(a->text, "\xc3\xa9\x01\xff", 4), 0);
+	struct strbuf out = STRBUF_INIT;
+	spec_write(s, 1, &out);
+	ck_assert_msg(strstr(out.buf, "réponse à l'écho") && strstr(out.buf, "dès le début"), "%s", out.buf);
+	ck_assert_ptr_null(strstr(out.buf, "\\xc3"));
+	struct spec *b = NULL;
+	char err[ERRLEN];
+	ck_assert_msg(spec_load_string("w.yaml", out.buf, out.len, &b, err) == 0, "%s", err);
+	ck_assert_str_eq(b->probes[0].name, "réponse à l'écho");
+	ck_assert_uint_eq(b->probes[0].steps[0].value.len, 4);
+	ck_assert_int_eq(memcmp(b->probes[0].steps[0].value.text, "\xc3\xa9\x01\xff", 4), 0);
+	spec_free(b);
+	spec_free(s);
+	sb_release(&out);
+}
+END_TEST
+
 /* spec_write gives a spec that loads back to the same probes, steps and values */
 START_TEST(writes_back_what_it_read)
 {
@@ -287,6 +311,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, yaml_syntax_error_has_position);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, deep_nesting_and_second_document);
+	tcase_add_test(tc, non_ascii_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
