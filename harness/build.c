@@ -283,16 +283,11 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 			add_arg(&argv, &argc, xasprintf("LDLIBS=%s", cov_obj));
 		}
 	} else {
-		for (size_t i = 0; i < prog->nsources; i++) {
-			char *p = xasprintf("%s/%s", scratch, prog->sources[i]);
-			struct stat st;
-			int found = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
-			free(p);
-			if (!found) {
-				bp->why = xasprintf("'%s' not found; the submission has: %s",
-						    prog->sources[i], files);
-				return;
-			}
+		sources_choose(scratch, prog, &bp->src);
+		if (bp->src.missing) {
+			bp->why = xasprintf("'%s' not found; the submission has: %s", bp->src.missing,
+					    files);
+			return;
 		}
 		tool = spec->cc;
 		split_words(spec->cc, &argv, &argc);
@@ -301,8 +296,8 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 			split_words("--coverage", &argv, &argc);
 		split_words("-o", &argv, &argc);
 		split_words(prog->name, &argv, &argc);
-		for (size_t i = 0; i < prog->nsources; i++)
-			split_words(prog->sources[i], &argv, &argc);
+		for (size_t i = 0; i < bp->src.nfiles; i++)
+			add_arg(&argv, &argc, xstrdup(bp->src.files[i]));
 		if (cov_obj)
 			split_words(cov_obj, &argv, &argc);
 		split_words(spec->ldflags, &argv, &argc);
@@ -473,6 +468,7 @@ void build_result_release(struct build_result *b)
 		free(b->progs[i].why);
 		free(b->progs[i].command);
 		free(b->progs[i].log);
+		source_set_release(&b->progs[i].src);
 	}
 	free(b->progs);
 	free(b->files);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "sandbox.h"
+#include "sources.h"
 #include "spec.h"
 
 struct build_prog {
@@ -15,6 +16,7 @@ struct build_prog {
 	char *command;		/* what was run */
 	char *log;		/* compiler or make output */
 	int used_makefile;
+	struct source_set src;	/* the files compiled into it and those left out (no Makefile) */
 	struct verdict v;
 };
 

@@ -3,6 +3,9 @@
 # results in harness/tests/expected/<lab>/, and compares the set of probes
 # each sample fails with <sample>.failed (sets, not totals). Also checks that
 # a spec the reference fails is refused, and that the same seed replays a run.
+# A <sample>.build file beside <sample>.failed says how the sample's programs
+# were built: lines "<program> sources <files...>" (the files compiled into
+# it, in order) and "<program> why <reason>" (the reason it did not build).
 # Usage: e2e.sh path/to/sockgrade
 set -u
 bin=${1:?usage: e2e.sh SOCKGRADE}
@@ -13,6 +16,27 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+build_check() { # results.json expected.build -> one line per difference
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+progs = {p["name"]: p for p in json.load(open(sys.argv[1]))["extra_data"]["build"]["programs"]}
+for line in open(sys.argv[2]):
+    name, key, want = (line.rstrip("\n").split(" ", 2) + ["", ""])[:3]
+    p = progs.get(name)
+    if p is None:
+        print(f"no program {name!r}")
+    elif key == "sources":
+        got = " ".join(p["sources"] or [])
+        if got != want:
+            print(f"{name}: sources {got!r}, expected {want!r}")
+    elif key == "why":
+        if p["why"] != want:
+            print(f"{name}: why {p['why']!r}, expected {want!r}")
+    else:
+        print(f"unknown key {key!r}")
+PY
+}
 
 failed_set() { # results.json -> sorted names of failed probes
 	python3 - "$1" <<'PY'
@@ -43,6 +67,12 @@ for expdir in "$top"/harness/tests/expected/*/; do
 			bad "$lab/$s: failed probes differ"
 			printf '  expected:\n%s\n  got:\n%s\n' "$want" "$got" | sed 's/^/    /'
 		fi
+	done
+	for exp in "$expdir"*.build; do
+		[ -e "$exp" ] || continue
+		s=$(basename "$exp" .build)
+		diffs=$(build_check "$out/$lab/$s/results.json" "$exp" 2>&1)
+		if [ -z "$diffs" ]; then ok; else bad "$lab/$s: build differs"; echo "$diffs" | sed 's/^/    /'; fi
 	done
 	# every sample has an expectation, and every expectation a sample
 	for d in "$top/submissions/$lab"/*/; do
