@@ -742,7 +742,13 @@ static int step_start(struct probe_run *r, const struct step *s)
 
 	const char **argv = xcalloc(ntmpl + 2, sizeof *argv);
 	struct strbuf shown = STRBUF_INIT;
-	argv[0] = r->env->bins[idx];
+	/* argv[0] as a shell in the submission's folder gives it: no scratch path in a usage line */
+	const char *bin = r->env->bins[idx];
+	size_t wl = strlen(r->env->workdir);
+	char arg0[512];
+	int rel = !strncmp(bin, r->env->workdir, wl) && bin[wl] == '/' &&
+		  snprintf(arg0, sizeof arg0, ".%s", bin + wl) < (int)sizeof arg0;
+	argv[0] = rel ? arg0 : bin;
 	sb_adds(&shown, prog->name);
 	for (size_t i = 0; i < ntmpl; i++) {
 		struct strbuf a = STRBUF_INIT;

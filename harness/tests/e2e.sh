@@ -6,6 +6,7 @@
 # A <sample>.build file beside <sample>.failed says how the sample's programs
 # were built: lines "<program> sources <files...>" (the files compiled into
 # it, in order) and "<program> why <reason>" (the reason it did not build).
+# No page or results file may name a scratch folder.
 # Usage: e2e.sh path/to/sockgrade
 set -u
 bin=${1:?usage: e2e.sh SOCKGRADE}
@@ -84,6 +85,16 @@ for expdir in "$top"/harness/tests/expected/*/; do
 	done
 done
 
+# No message shown to anyone names a scratch folder (sockgrade.XXXXXX/<pid>): paths are
+# relative to the submission, in build logs, reasons and program output alike.
+leaks=$(grep -rlE 'sockgrade\.[A-Za-z0-9]{6}/' "$out" 2>/dev/null)
+if [ -z "$leaks" ]; then
+	ok
+else
+	bad "scratch paths in reports:"; echo "$leaks" | head -5
+	grep -rohE '.{0,60}sockgrade\.[A-Za-z0-9]{6}/.{0,40}' $leaks | head -3 | sed 's/^/    /'
+fi
+
 # What others read: every results.json in Gradescope's format, every
 # junit.xml in the JUnit subset CI tools read; and the validator must
 # refuse a file that is not.
@@ -137,6 +148,29 @@ if grep -q 'send_payload: 16MiB' "$tmp/big/specs/echo.yaml" &&
 	ok
 else
 	bad "a 16 MiB echo did not pass through the reference and a correct server"; tail -5 "$tmp/big.log"
+fi
+
+# A compiler without JSON diagnostics (clang): the reason comes from its text, the linker's
+# words tidied the same way.
+if command -v clang >/dev/null 2>&1; then
+	mkdir -p "$tmp/clang/specs" "$tmp/clang/subs/echo" "$tmp/clang/subs/hello"
+	sed 's/^  cflags: /  cc: clang\n  cflags: /' "$top/specs/hello.yaml" >"$tmp/clang/specs/hello.yaml"
+	sed 's/^  cflags: /  cc: clang\n  cflags: /' "$top/specs/echo.yaml" >"$tmp/clang/specs/echo.yaml"
+	cp -r "$top/submissions/hello/does_not_build" "$tmp/clang/subs/hello/"
+	cp -r "$top/submissions/echo/helper_missing" "$tmp/clang/subs/echo/"
+	for lab in hello echo; do
+		"$bin" grade --no-coverage --reference-root "$top/reference" --reports "$tmp/clang/r" \
+			--submissions "$tmp/clang/subs/$lab" "$tmp/clang/specs/$lab.yaml" >"$tmp/clang/$lab.log" 2>&1
+	done
+	printf '%s\n' "hello_server why does not compile (clang exited with status 1): hello_server.c:47:18: error: expected ';' after expression" \
+		>"$tmp/clang/hello.build"
+	printf '%s\n' "echo_server why does not link (clang exited with status 1): echo_server.c:25: undefined reference to 'tcp_listen'" \
+		>"$tmp/clang/echo.build"
+	for lab in hello echo; do
+		s=$(ls "$tmp/clang/subs/$lab")
+		diffs=$(build_check "$tmp/clang/r/$lab/$s/results.json" "$tmp/clang/$lab.build" 2>&1)
+		if [ -z "$diffs" ]; then ok; else bad "clang $lab/$s: build differs"; echo "$diffs" | sed 's/^/    /'; tail -3 "$tmp/clang/$lab.log"; fi
+	done
 fi
 
 # A spec that the reference fails is refused: exit 2, and the probe named.
