@@ -42,8 +42,8 @@ make_class() {
 # each program are those the grader compiled (results.json's build.programs[].sources: the named
 # source and its helpers), so that the floor builds what the grader builds.
 compile_floor() { # lab class jobs results
-	local lab=$1 dir=$2 spec="$top/specs/$lab.yaml"
-	local cflags ldflags cc
+	local lab=$1 dir=$2
+	local spec="$top/specs/$lab.yaml" cflags ldflags cc
 	cc=$(sed -n 's/^  cc: //p' "$spec" | head -1)
 	cflags=$(sed -n 's/^  cflags: //p' "$spec" | head -1)
 	ldflags=$(sed -n 's/^  ldflags: //p' "$spec" | head -1)
