@@ -284,10 +284,50 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 
 /* ---- programs ---- */
 
+static int plain_file_name(const char *s)
+{
+	return *s && !strchr(s, '/') && s[0] != '.' && s[0] != '-';
+}
+
+/* helpers: none, auto, or a list of .c files (each a plain name, given once). */
+static int load_helpers(struct loader *ld, const yaml_node_t *v, struct program *p)
+{
+	if (v->type == YAML_SCALAR_NODE) {
+		const char *w = (const char *)v->data.scalar.value;
+		if (!strcmp(w, "none") || !strcmp(w, "auto")) {
+			p->helpers_rule = !strcmp(w, "none") ? HELPERS_NONE : HELPERS_AUTO;
+			return 0;
+		}
+		if (is_null(v))
+			return fail(ld, v, "helpers needs a value: none, auto or a list of .c files");
+		return fail(ld, v, "helpers: '%s' is not none, auto or a list (write [%s])", w, w);
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(ld, v, "helpers must be none, auto or a list of .c files, not %s",
+			    node_kind(v));
+	if (get_list(ld, v, "helpers", &p->helpers, &p->nhelpers) < 0)
+		return -1;
+	p->helpers_rule = HELPERS_LIST;
+	for (size_t i = 0; i < p->nhelpers; i++) {
+		const yaml_node_t *it = node_at(ld, v->data.sequence.items.start[i]);
+		const char *h = p->helpers[i];
+		size_t hl = strlen(h);
+		if (!plain_file_name(h))
+			return fail(ld, it, "helper '%s' must be a plain file name", h);
+		if (hl < 3 || strcmp(h + hl - 2, ".c"))
+			return fail(ld, it, "helper '%s' is not a .c file", h);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(p->helpers[j], h))
+				return fail(ld, it, "helper '%s' is listed twice", h);
+	}
+	return 0;
+}
+
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "argv", "ready", "cflags", "stdout", "limits" };
+	static const char *const known[] = { "sources", "helpers", "argv", "ready", "cflags",
+					     "stdout", "limits" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -296,11 +336,13 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 		if (get_list(ld, v, "sources", &p->sources, &p->nsources) < 0)
 			return -1;
 		for (size_t i = 0; i < p->nsources; i++)
-			if (!*p->sources[i] || strchr(p->sources[i], '/') || p->sources[i][0] == '.')
+			if (!plain_file_name(p->sources[i]))
 				return fail(ld, v, "source '%s' must be a plain file name",
 					    p->sources[i]);
 		return 0;
 	}
+	if (!strcmp(k, "helpers"))
+		return load_helpers(ld, v, p);
 	if (!strcmp(k, "argv"))
 		return get_list(ld, v, "argv", &p->argv, &p->argc);
 	if (!strcmp(k, "ready")) {
@@ -326,6 +368,21 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
 }
 
+/* The node of the i-th item of the program's helpers list (for a message's position). */
+static const yaml_node_t *helpers_item(struct loader *ld, const yaml_node_t *prog, size_t i)
+{
+	for (yaml_node_pair_t *q = prog->data.mapping.pairs.start; q < prog->data.mapping.pairs.top;
+	     q++) {
+		yaml_node_t *k = node_at(ld, q->key);
+		yaml_node_t *v = node_at(ld, q->value);
+		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "helpers") &&
+		    v->type == YAML_SEQUENCE_NODE &&
+		    i < (size_t)(v->data.sequence.items.top - v->data.sequence.items.start))
+			return node_at(ld, v->data.sequence.items.start[i]);
+	}
+	return prog;
+}
+
 static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
@@ -341,6 +398,12 @@ static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		return -1;
 	if (!p->nsources)
 		return fail(ld, v, "program '%s' has no sources", k);
+	for (size_t i = 0; i < p->nhelpers; i++)
+		for (size_t j = 0; j < p->nsources; j++)
+			if (!strcmp(p->helpers[i], p->sources[j]))
+				return fail(ld, helpers_item(ld, v, i),
+					    "helper '%s' is one of the program's sources",
+					    p->helpers[i]);
 	if (!p->ready)
 		p->ready = xstrdup("tcp");
 	if (!p->argv)
@@ -919,6 +982,7 @@ void spec_free(struct spec *s)
 		struct program *p = &s->programs[i];
 		free(p->name);
 		free_list(p->sources, p->nsources);
+		free_list(p->helpers, p->nhelpers);
 		free_list(p->argv, p->argc);
 		free(p->ready);
 		free(p->cflags);
@@ -1087,6 +1151,13 @@ void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 		sb_adds(out, "\n    argv: ");
 		yaml_list(out, p->argv, p->argc);
 		sb_addf(out, "\n    ready: %s\n", p->ready);
+		if (p->helpers_rule == HELPERS_NONE) {
+			sb_adds(out, "    helpers: none\n");
+		} else if (p->helpers_rule == HELPERS_LIST) {
+			sb_adds(out, "    helpers: ");
+			yaml_list(out, p->helpers, p->nhelpers);
+			sb_addc(out, '\n');
+		}
 		if (p->stdout_pty)
 			sb_adds(out, "    stdout: pty\n");
 		if (p->cflags) {

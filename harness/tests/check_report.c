@@ -234,6 +234,10 @@ START_TEST(test_text_blocks)
 	ck_contains(page, "<div class=\"warning\">Sandbox warning: not isolated: "
 		    "&lt;user namespaces are blocked&gt;</div>");
 	ck_contains(page, "does not build");
+	/* which files went into a program, and which .c files did not */
+	ck_contains(page, "<p>Files compiled in: <code>hello_server.c</code>, <code>&lt;b&gt;util.c"
+		    "</code> (helper). Not compiled in: <code>hello_client.c</code>, defines main "
+		    "(line 3).</p>");
 	free(page);
 
 	/* program output: real newlines, UTF-8 kept, a control byte shown as \x01 */
