@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #define COPY_MAX_FILES 2000
+#define BUILD_MEMORY_MB 1024	/* make, the compiler and the linker together */
 #define COPY_MAX_DEPTH 64	/* folders in folders: deeper is no lab's layout */
 
 static char *known_compiler;
@@ -266,7 +267,7 @@ static char *json_first_error(struct sandbox *sb, const struct spec *spec,
 	sandbox_default_limits(&lim);
 	lim.cpu_ms = spec->build_within_ms;
 	lim.output_cap = 256 * 1024;
-	lim.memory_mb = 0;
+	lim.memory_mb = BUILD_MEMORY_MB;
 	struct spawn sp = { .argv = argv, .cwd = scratch, .merge_output = 1, .lim = &lim };
 	struct strbuf out = STRBUF_INIT;
 	struct verdict v;
@@ -298,8 +299,13 @@ static void explain_failure(struct build_prog *bp, const char *tool, struct sand
 	enum diag_kind kind = DIAG_NONE;
 	char *first = NULL;
 	int windows = contains_ci(bp->log, "winsock2.h") || contains_ci(bp->log, "windows.h");
+	/* the compiler, or what it ran (cc1, ld), was stopped by the build's memory limit */
+	int memory = bp->v.status == V_MEMORY ||
+		     (bp->log && (strstr(bp->log, "Killed signal terminated program") ||
+				  strstr(bp->log, "out of memory allocating") ||
+				  strstr(bp->log, "virtual memory exhausted")));
 
-	if (bp->v.status == V_EXIT && !windows) {
+	if (bp->v.status == V_EXIT && !windows && !memory) {
 		first = diag_first_text(bp->log, &kind);
 		if (kind != DIAG_LINK && prog && !bp->used_makefile) {
 			char *json = json_first_error(sb, spec, prog, scratch, bp);
@@ -310,7 +316,10 @@ static void explain_failure(struct build_prog *bp, const char *tool, struct sand
 			}
 		}
 	}
-	if (bp->v.status == V_TIME) {
+	if (memory) {
+		sb_addf(&out, "the build was stopped by the memory limit (%d MiB): %s used more memory "
+			      "than a build may", BUILD_MEMORY_MB, tool);
+	} else if (bp->v.status == V_TIME) {
 		sb_addf(&out, "the build took too long (%s was stopped)", tool);
 	} else if (windows) {
 		sb_adds(&out, "Windows-only code (WinSock2.h/windows.h): this lab builds on Linux; "
@@ -404,7 +413,7 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 	sandbox_default_limits(&lim);
 	lim.cpu_ms = spec->build_within_ms;
 	lim.output_cap = 256 * 1024;
-	lim.memory_mb = 0;	/* compilers and sanitizer builds need their address space */
+	lim.memory_mb = BUILD_MEMORY_MB;	/* #include "/dev/zero" grew cc1 to 3 GiB in 20 s */
 	struct spawn sp = { .argv = argv, .cwd = scratch, .merge_output = 1, .lim = &lim };
 	struct strbuf log = STRBUF_INIT;
 	char err[ERRLEN];
