@@ -48,6 +48,13 @@ static double summary_pct(const char *log, const char *what)
 	return end == p + 1 || *end != '%' ? -1 : v;
 }
 
+/*
+ * lcov and genhtml read what the student's build produced: they get the
+ * limits of a build (TOOL_MEMORY_MB), so that crafted coverage data cannot
+ * take the grading host's memory. 0, 1 (failed: log says why), or -1.
+ */
+#define TOOL_MEMORY_MB 1024
+
 static int run_tool(struct sandbox *sb, const char *const *argv, const char *cwd,
 		    struct strbuf *log, char *err)
 {
@@ -55,10 +62,15 @@ static int run_tool(struct sandbox *sb, const char *const *argv, const char *cwd
 	struct sandbox_limits lim;
 	sandbox_default_limits(&lim);
 	lim.cpu_ms = 60000;
-	lim.memory_mb = 0;
+	lim.memory_mb = TOOL_MEMORY_MB;
 	struct spawn sp = { .argv = argv, .cwd = cwd, .merge_output = 1, .lim = &lim };
 	if (sandbox_run(sb, &sp, 120000, log, &v, err) < 0)
 		return -1;
+	if (v.status == V_MEMORY) {
+		/* the first line is the reason shown: say it first */
+		sb_reset(log);
+		sb_addf(log, "%s was stopped by the memory limit (%d MiB)\n", argv[0], TOOL_MEMORY_MB);
+	}
 	return v.status == V_OK ? 0 : 1;
 }
 

@@ -58,19 +58,18 @@ struct lab {
 };
 
 /*
- * A build slot: one of build_slots lock files, held with flock while a worker
- * compiles, so that at most JOBS builds run at once however many workers
- * wait on their programs. The kernel frees a slot when its worker dies.
- * Returns the descriptor that holds it, or -1 (then the build just runs).
+ * A slot: one of n lock files dir/<prefix>-K, held with flock, so that at
+ * most n holders run at once. The kernel frees a slot when its holder dies.
+ * Returns the descriptor that holds it, or -1 (then the work just runs).
  */
-static int build_slot_acquire(const struct lab *L)
+static int slot_acquire(const char *dir, const char *prefix, int n)
 {
 	int fd = -1;
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
-		for (int i = 0; i < L->build_slots; i++) {
+		for (int i = 0; i < n; i++) {
 			/* the first pass takes a free slot; the second waits on one */
-			int k = pass ? (int)(getpid() % L->build_slots) : i;
-			char *path = xasprintf("%s/.slot-%d", L->workroot, k);
+			int k = pass ? (int)(getpid() % n) : i;
+			char *path = xasprintf("%s/%s-%d", dir, prefix, k);
 			int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 			free(path);
 			if (f < 0)
@@ -89,6 +88,12 @@ static int build_slot_acquire(const struct lab *L)
 		}
 	}
 	return fd;
+}
+
+/* A build slot: at most JOBS builds at once however many workers wait on their programs. */
+static int build_slot_acquire(const struct lab *L)
+{
+	return slot_acquire(L->workroot, ".slot", L->build_slots);
 }
 
 static void build_slot_release(int fd)
@@ -144,6 +149,12 @@ static void programs_of(const struct build_result *b, char ***bins, char ***why)
 
 /* Probes of one submission that run at once, each in a process and a network of its own. */
 #define PROBES_AT_ONCE SANDBOX_MAX_SPLITS
+/*
+ * Probes at once in the whole run, whatever JOBS is: each holds at most
+ * MAX_BUFFERED (64 MiB) of what peers sent, so the harness holds at most
+ * 4 GiB of it in all. 64 is what JOBS=2 reaches by itself.
+ */
+#define PROBE_SLOTS 64
 
 /* A result that says the grader, not the student, failed this probe. */
 static void harness_failure(const struct probe *probe, struct probe_result *res, const char *why)
@@ -175,6 +186,9 @@ static void probe_process(const struct probe_env *penv, const struct probe *prob
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(3);	/* the runner died before the line above */
+	/* held until this process ends: at most PROBE_SLOTS probes, so harness buffers are bounded */
+	if (env.slots)
+		slot_acquire(env.slots, ".probe", PROBE_SLOTS);
 	if (sandbox_split(env.sb, err) < 0) {
 		harness_failure(probe, &res, err);
 	} else {
@@ -519,7 +533,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	programs_of(&build, &bins, &why);
 	struct probe_env env = {
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
-		.seed = L->seed, .is_reference = record, .ref = &L->ref,
+		.seed = L->seed, .is_reference = record, .ref = &L->ref, .slots = L->workroot,
 	};
 	const struct probe **chosen = choose_probes(spec, L->selfcheck, &nres);
 	run_probes(&env, chosen, nres, results);

@@ -8,23 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The length of the valid, printable UTF-8 sequence at s (n bytes left), or 0. */
+/* The length of the printable UTF-8 sequence at s (n bytes left): 0 for a control or invalid byte. */
 static size_t printable_at(const unsigned char *s, size_t n)
 {
-	if (s[0] >= 0x20 && s[0] < 0x7f)
-		return 1;
-	size_t len = s[0] >= 0xf0 && s[0] < 0xf5 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	if (s[0] >= 0xf5 || !len || len > n)
+	if (s[0] < 0x20 || s[0] == 0x7f)
 		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
+	size_t len = utf8_len(s, n);
 	if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
 		return 0;	/* U+0080..U+009F: C1 controls (CSI among them) */
-	if (len == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-		return 0;	/* overlong, or a surrogate */
-	if (len == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-		return 0;
 	return len;
 }
 
