@@ -138,7 +138,7 @@ stop() {
 		local pid=${e#/proc/}
 		pid=${pid%/environ}
 		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = slurmstepd ] || continue
-		tr '\0' '\n' <"$e" 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" || continue
+		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qxF "SLURM_CONF=$SLURM_CONF" || continue
 		kill -KILL "$pid" 2>/dev/null
 		wait_gone "$pid" 50
 	done
