@@ -6,6 +6,7 @@
 #    and the copy are bounded), nor does a rerun, --force or --only;
 #  - a submission of more than 2000 files is the student's verdict: graded (0 points,
 #    the reason says why), exit 0, not regraded on the next run;
+#  - 1990 long file names do not make megabytes of pages (the listing is bounded);
 #  - shards (--shard K/N) started at once grade each student once, against one reference
 #    graded once, with one seed; a student keeps its shard when another is added; a shard
 #    or an --only run removes no one's results; sockgrade report lists a student without
@@ -102,6 +103,20 @@ print(x["harness_error"] or "", "|", d["score"], "|", (x["build"] or {}).get("pr
 expect "too many files: no harness error, 0 points, a reason ($why)" eval 'echo "$why" | grep -q "^ | 0 | .*more than 2000 files"'
 grade many2.log
 expect "too many files: not graded again on the next run" unchanged many many2.log
+
+# ---- 1990 long file names: the pages list a bounded number of them ----
+rm -rf "$subs/many" "$reports/hello/many"
+mkdir -p "$subs/names"
+cp "$top/submissions/hello/correct/hello_client.c" "$subs/names/"
+python3 - "$subs/names" <<'PY'
+import os, sys
+for i in range(1990):
+    open(os.path.join(sys.argv[1], "%04d" % i + "x" * 200), "w").close()
+PY
+grade names.log
+size=$(cat "$reports/hello/names/"*.html | wc -c)
+expect "1990 long file names: the pages hold $size bytes (at most 1 MB)" [ "$size" -lt 1000000 ]
+expect "1990 long file names: the list says how many more" grep -q "and 1951 more" "$reports/hello/names/student.html"
 
 # ---- shards ----
 ssubs="$tmp/ssubs"
