@@ -3,6 +3,7 @@
 #   make selfcheck    SUBMISSION=<folder>: a student's check of one submission
 #   make test         unit tests (Check) and end-to-end tests on the samples
 #   make coverage     the harness's own coverage, as HTML, in reports/coverage/
+#   make slurm        SPEC=... SHARDS=N: grade one lab on a Slurm cluster (harness/slurm.sh)
 # Every variable the project reads is listed in README.md.
 
 SPEC ?=
@@ -56,12 +57,14 @@ ALL_SPECS := $(wildcard specs/*.yaml)
 SUBMISSIONS_ROOT = $(or $(SUBMISSIONS),submissions)
 GRADABLE = $(foreach s,$(ALL_SPECS),$(if $(wildcard $(SUBMISSIONS_ROOT)/$(basename $(notdir $(s)))/.),$(s)))
 
-RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
-	$(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) $(if $(filter 1,$(VERBOSE)),--verbose) \
-	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
-	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
+# what decides the results, wherever the grader runs (make grade, the shards of make slurm)
+GRADE_FLAGS = $(if $(SEED),--seed $(SEED)) $(if $(TIME_SCALE),--time-scale $(TIME_SCALE)) \
+	$(if $(filter 0,$(COVERAGE)),--no-coverage) $(if $(SANDBOX),--sandbox $(SANDBOX)) \
+	$(if $(filter 1,$(FORCE)),--force)
+RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(GRADE_FLAGS) \
+	$(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only '$(ONLY)')
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests layout isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -120,9 +123,20 @@ selfcheck: all grade-deps
 check-specs: all
 	$(BIN) check $(ALL_SPECS)
 
+# One lab on a Slurm cluster: a job array of SHARDS shards and a merge job (harness/slurm.sh).
+SHARDS ?= 4
+THROTTLE ?=
+RETRY ?= 0
+SBATCH_ARGS ?=
+slurm: all
+	@test -n "$(SPEC)" || { echo "sockgrade: say which lab: make slurm SPEC=specs/<lab>.yaml SUBMISSIONS=<dir> REPORTS=<dir> SHARDS=N"; exit 2; }
+	THROTTLE='$(THROTTLE)' RETRY='$(RETRY)' SBATCH_ARGS='$(SBATCH_ARGS)' \
+		SOCKGRADE_JOBS='$(if $(filter command line environment,$(origin JOBS)),$(JOBS))' \
+		./harness/slurm.sh $(BIN) '$(SPEC)' '$(SUBMISSIONS)' '$(REPORTS)' '$(SHARDS)' $(GRADE_FLAGS)
+
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests layout isolation
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests layout isolation slurm-tests
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -145,6 +159,10 @@ layout:
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)
 	./harness/tests/isolation.sh $(BIN)
+
+# A class graded in shards through make slurm on a one-node cluster of its own (as root).
+slurm-tests: $(BIN)
+	./harness/tests/slurm.sh $(BIN)
 
 # The harness under AddressSanitizer and UBSan: unit tests and a grading of every sample.
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

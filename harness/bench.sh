@@ -1,6 +1,9 @@
 #!/bin/bash
 # make bench: grades a generated class and prints what it cost, next to the
 # floor of compiling the same sources with a plain make -jJOBS.
+# Then, for each lab, the same class in 4 shards through Slurm (harness/slurm.sh), next to
+# one run: on the cluster sinfo answers, else (as root, with slurm-wlm installed) on a
+# one-node cluster of its own (harness/slurm-cluster.sh); without either it says so.
 # Usage: bench.sh SOCKGRADE JOBS SIZE LABS... ; figures on stdout and in reports/bench.json.
 set -euo pipefail
 bin=$(realpath "$1")
@@ -10,7 +13,9 @@ shift 3
 labs=("$@")
 top=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sockgrade-bench.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+cluster=""
+shared=""
+trap '[ -n "$cluster" ] && "$top/harness/slurm-cluster.sh" stop "$cluster"; rm -rf "$tmp" $shared' EXIT
 out="$top/reports/bench.json"
 mkdir -p "$top/reports"
 
@@ -105,6 +110,60 @@ print(json.dumps(r))
 PY
 }
 
+# Where shards can run: "" and a reason in $no_slurm when nowhere. A cluster that answers
+# runs them from a folder of the checkout (shared with its nodes, as make slurm needs).
+slurm_setup() {
+	no_slurm=""
+	if ! command -v sbatch >/dev/null; then
+		no_slurm="no sbatch (Debian: slurm-wlm)"
+	elif sinfo -h >/dev/null 2>&1; then
+		shared="$top/reports/.bench-slurm.$$"
+		mkdir -p "$shared"
+	elif [ "$(id -u)" = 0 ] && command -v slurmctld >/dev/null && command -v slurmd >/dev/null &&
+		command -v munged >/dev/null; then
+		chmod 0711 "$tmp"
+		mkdir -p "$tmp/cluster"
+		cluster="$tmp/cluster"
+		if "$top/harness/slurm-cluster.sh" start "$cluster" >"$tmp/cluster.log" 2>&1; then
+			export SLURM_CONF="$cluster/slurm.conf"
+		else
+			no_slurm="no running cluster, and one of its own did not start: $(tail -1 "$tmp/cluster.log")"
+		fi
+	else
+		no_slurm="no running cluster (sinfo: $(sinfo -h 2>&1 | head -1))"
+	fi
+}
+
+# slurm_run LAB CLASS: the wall time, in ms, of 4 shards and their merge; "" when it failed
+slurm_run() {
+	local lab=$1 class=$2 base=${shared:-$tmp} t0 t1 run merge="" st i=0
+	if [ -n "$shared" ]; then
+		rm -rf "$shared/class"
+		cp -r "$class" "$shared/class"
+		class="$shared/class"
+	fi
+	rm -rf "$base/rs"
+	t0=$(date +%s%N)
+	"$top/harness/slurm.sh" "$bin" "$top/specs/$lab.yaml" "$class" "$base/rs" 4 --force \
+		--no-coverage >"$tmp/slurm.log" 2>&1 || return 0
+	run=$(sed -n 's/^slurm: output: \(.*\)\/; .*/\1/p' "$tmp/slurm.log")
+	merge=$(sed -n 's/^MERGE_JOB=//p' "$run/jobs.env" 2>/dev/null || true)
+	[ -n "$merge" ] || return 0
+	# until the merge has ended: an hour at most
+	while [ "$i" -lt 18000 ]; do
+		st=$(squeue -h -j "$merge" -o %T 2>/dev/null || true)
+		[ -z "$st" ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	t1=$(date +%s%N)
+	if grep -q "graded, 0 not graded" "$run/merge.out" 2>/dev/null; then
+		echo $(( (t1 - t0) / 1000000 ))
+	fi
+}
+
+slurm_setup
+slurm_rows=()
 results=()
 for lab in "${labs[@]}"; do
 	class="$tmp/class-$lab"
@@ -122,17 +181,51 @@ for lab in "${labs[@]}"; do
 		results+=("$(summarise "$tmp/r/$lab" "$wall" "$floor" "$main_rss" "$lab" "$j")")
 		find "$class" -name '*.floor' -delete
 		find "$class" -name '*.bin' -delete
+		[ "$j" = "$jobs" ] && one_run=$wall
 	done
+	if [ -z "$no_slurm" ]; then
+		swall=$(slurm_run "$lab" "$class")
+		if [ -n "$swall" ]; then
+			slurm_rows+=("$lab $size $one_run $swall")
+		else
+			slurm_rows+=("$lab $size $one_run failed:$(tail -1 "$tmp/slurm.log")")
+		fi
+	fi
 done
 
-printf '%s\n' "${results[@]}" | python3 -c '
+{
+	printf '%s\n' "${results[@]}"
+	echo "--- slurm"
+	[ -n "$no_slurm" ] && echo "skipped $no_slurm"
+	printf '%s\n' ${slurm_rows[@]+"${slurm_rows[@]}"}
+} | python3 -c '
 import json, sys
-rows = [json.loads(l) for l in sys.stdin if l.strip()]
+lines = sys.stdin.read().split("\n--- slurm\n")
+rows = [json.loads(l) for l in lines[0].splitlines() if l.strip()]
 hdr = ("lab", "jobs", "submissions", "probes", "wall_s", "compile_floor_s", "ratio",
        "overhead_ms_median", "overhead_ms_p95", "peak_rss_kb_worker", "peak_rss_kb_main")
 print("  ".join(h for h in hdr))
 for r in rows:
     print("  ".join(str(r[h]) for h in hdr))
-json.dump({"runs": rows}, open(sys.argv[1], "w"), indent=2)
+slurm = []
+for l in lines[1].splitlines():
+    if l.startswith("skipped "):
+        print("mode: slurm  skipped:", l[8:])
+        continue
+    if not l.strip():
+        continue
+    lab, n, one, wall = l.split(" ", 3)
+    r = {"mode": "slurm", "lab": lab, "submissions": int(n), "shards": 4,
+         "one_run_s": round(float(one) / 1000, 2)}
+    if wall.startswith("failed:"):
+        r["error"] = wall[7:]
+        print("mode: slurm  lab %s  submissions %s  one run %s s  4 shards: failed: %s"
+              % (lab, n, r["one_run_s"], r["error"]))
+    else:
+        r["slurm_s"] = round(float(wall) / 1000, 2)
+        print("mode: slurm  lab %s  submissions %s  one run %s s  4 shards through Slurm %s s"
+              % (lab, n, r["one_run_s"], r["slurm_s"]))
+    slurm.append(r)
+json.dump({"runs": rows, "slurm": slurm}, open(sys.argv[1], "w"), indent=2)
 print("bench: figures written to", sys.argv[1])
 ' "$out"

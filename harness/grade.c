@@ -52,7 +52,9 @@ struct lab {
 	int selfcheck;			/* visible probes only */
 	int coverage;			/* run the coverage build too */
 	int force;			/* regrade unchanged submissions */
+	uint64_t harness_print;		/* the spec and the harness's own binary */
 	uint64_t base_print;		/* spec, harness and options: part of every fingerprint */
+	int lock_fd;			/* the lab's lock while this process holds it, else -1 */
 	int build_slots;		/* builds at once (JOBS); probes may overlap beyond it */
 	pid_t parent;			/* the grader's main process, which workers die with */
 };
@@ -598,6 +600,9 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != L->parent)
 		_exit(3);
+	/* a program the reference left behind must not keep the other shards waiting */
+	if (L->lock_fd >= 0)
+		close(L->lock_fd);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
 	if (rc < 0) {
@@ -736,8 +741,8 @@ static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget, int dept
 	return h;
 }
 
-/* What besides the submission decides its results: the spec, the harness, the options. */
-static uint64_t base_fingerprint(const char *spec_path, const struct grade_opts *o)
+/* The spec and the harness's own binary: part of every fingerprint. */
+static uint64_t harness_fingerprint(const char *spec_path)
 {
 	struct strbuf sb = STRBUF_INIT;
 	uint64_t h = 0xcbf29ce484222325ULL;
@@ -747,6 +752,12 @@ static uint64_t base_fingerprint(const char *spec_path, const struct grade_opts 
 	read_file("/proc/self/exe", &sb);
 	h = hash64_bytes(h, sb.buf ? sb.buf : "", sb.len);
 	sb_release(&sb);
+	return h;
+}
+
+/* What besides the submission decides its results: the spec, the harness, the options. */
+static uint64_t base_fingerprint(uint64_t h, const struct grade_opts *o)
+{
 	char opts[128];
 	snprintf(opts, sizeof opts, "%d/%s/%g/%" PRIu64 "/%d", o->coverage, sandbox_selected_mode(),
 		 time_scale, o->seed_given ? o->seed : 0, o->seed_given);
@@ -851,16 +862,18 @@ static int retire_gone(const char *lab_dir, char **students, size_t n)
 	return moved;
 }
 
-/* One line about one graded submission, from its results.json. */
-static void print_summary(const char *student, const char *out_dir)
+/* One line about one graded submission, from its results.json; 1 when it was graded. */
+static int print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
 	struct json *root = json_parse_file(path, NULL);
 	/* a folder's name is the student's: no control character of it reaches the terminal */
 	char *name = term_cut(student, 256);
+	int graded = 0;
 
 	if (!root) {
-		printf("  %-28s no results\n", name);
+		printf("  %-28s %s\n", name, access(path, F_OK) < 0 && errno == ENOENT ?
+		       "not graded: no results" : "no results: its results.json cannot be read");
 	} else {
 		const struct json *x = json_get(root, "extra_data");
 		const char *herr = json_get_str(x, "harness_error", NULL);
@@ -877,11 +890,13 @@ static void print_summary(const char *student, const char *out_dir)
 			printf("  %-28s %3.0f / %-3.0f%s\n", name, json_get_num(root, "score", 0),
 			       json_get_num(x, "max_score", 0), built ? "" : "  (does not build)");
 		}
+		graded = !herr;
 		json_free(root);
 	}
 	fflush(stdout);
 	free(name);
 	free(path);
+	return graded;
 }
 
 /* On a terminal: one line, rewritten, with how far grading is and how long it may take. */
@@ -985,6 +1000,16 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 	return errors;
 }
 
+/* What the reference's results tell every submission's: the compiler, and so the fingerprint. */
+static void note_reference_build(struct lab *L, const char *ref_dir, const struct json *root)
+{
+	const struct json *ref_build = json_get(json_get(root, "extra_data"), "build");
+	build_known_compiler(json_get_str(ref_build, "compiler", NULL));
+	/* results reused from an earlier run must have met this same reference and compiler */
+	L->base_print = reference_fingerprint(L->base_print, ref_dir,
+					      json_get_str(ref_build, "compiler", NULL));
+}
+
 /* Grades the reference in a worker; 0 when it passed every probe, else prints why not. */
 static int grade_reference(struct lab *L, const char *ref_dir)
 {
@@ -1029,11 +1054,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 			fprintf(stderr, "%s: the reference's %s does not build: %s\n", L->spec->path,
 				json_get_str(p, "name", "?"), json_get_str(p, "why", "?"));
 	}
-	const struct json *ref_build = json_get(json_get(root, "extra_data"), "build");
-	build_known_compiler(json_get_str(ref_build, "compiler", NULL));
-	/* results reused from an earlier run must have met this same reference and compiler */
-	L->base_print = reference_fingerprint(L->base_print, ref_dir,
-					      json_get_str(ref_build, "compiler", NULL));
+	note_reference_build(L, ref_dir, root);
 	json_free(root);
 	if (failed) {
 		fprintf(stderr, "%s: spec refused: the reference (%s) must pass every probe; "
@@ -1052,6 +1073,159 @@ out:
 	free(path);
 	free(refpath);
 	return rc;
+}
+
+/* ---- shards, the lab's lock, the reference's record and the roster ---- */
+
+/*
+ * The shard of n that grades student: a hash of the folder name, so that a
+ * student stays in its shard however many others come or go.
+ */
+static int shard_of(const char *student, int n)
+{
+	uint64_t h = hash64_bytes(0xcbf29ce484222325ULL, student, strlen(student));
+	return (int)(rng_next(&h) % (uint64_t)n);
+}
+
+/*
+ * Takes the lab's lock, <lab_dir>/.lock, with flock (which NFS carries
+ * across machines), waiting for it: the reference's record and the roster
+ * change only under it, so that shards starting at once grade the
+ * reference once. 0, or -1 with err.
+ */
+static int lab_lock(struct lab *L, char *err)
+{
+	char *path = xasprintf("%s/.lock", L->lab_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644), r = -1;
+
+	if (fd < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot create: %s", path, strerror(errno));
+		goto out;
+	}
+	do
+		r = flock(fd, LOCK_EX);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		snprintf(err, ERRLEN, "'%s': cannot lock: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	L->lock_fd = fd;
+out:
+	free(path);
+	return r;
+}
+
+static void lab_unlock(struct lab *L)
+{
+	if (L->lock_fd >= 0)
+		close(L->lock_fd);
+	L->lock_fd = -1;
+}
+
+/*
+ * What a record of the reference depends on, its seed aside: the spec, the
+ * harness, the sandbox mode, TIME_SCALE and the reference's tree.
+ */
+static uint64_t record_fingerprint(const struct lab *L, const char *ref_dir)
+{
+	char opts[96];
+	snprintf(opts, sizeof opts, "record/%s/%g", sandbox_selected_mode(), time_scale);
+	return hash_tree(ref_dir, hash64_bytes(L->harness_print, opts, strlen(opts)));
+}
+
+static void print_run_line(const struct lab *L)
+{
+	printf("%s: lab '%s', seed %" PRIu64 " (SEED=%" PRIu64 " replays this run), sandbox %s\n",
+	       L->spec->path, L->spec->lab, L->seed, L->seed, sandbox_selected_mode());
+}
+
+/*
+ * The recorded reference of <lab>/.reference, when it was made from this
+ * spec, harness, sandbox mode, TIME_SCALE and reference tree (its .record
+ * says so) and with SEED when one is given: its answers into L->ref, its
+ * seed into L->seed. 1 when taken, 0 when there is none to take.
+ */
+static int reuse_record(struct lab *L, const char *ref_dir, const struct grade_opts *o,
+		       const char *want)
+{
+	char *dir = xasprintf("%s/.reference", L->lab_dir);
+	char *rec = xasprintf("%s/.record", dir);
+	char *answers = xasprintf("%s/reference.json", dir);
+	char *results = xasprintf("%s/results.json", dir);
+	struct strbuf got = STRBUF_INIT;
+	struct json *root = NULL;
+	char err[ERRLEN];
+	uint64_t seed;
+	int taken = 0;
+
+	if (read_file(rec, &got) < 0 || !got.buf || strcmp(got.buf, want))
+		goto out;
+	if (score_read_reference(answers, &L->ref, &seed, err) < 0 ||
+	    (o->seed_given && seed != o->seed) || !(root = json_parse_file(results, err))) {
+		ref_release(&L->ref);
+		goto out;
+	}
+	note_reference_build(L, ref_dir, root);
+	L->seed = seed;
+	taken = 1;
+out:
+	json_free(root);
+	sb_release(&got);
+	free(dir);
+	free(rec);
+	free(answers);
+	free(results);
+	return taken;
+}
+
+/*
+ * This run's reference answers, under the lab's lock. With reuse (a shard,
+ * an --only run) an earlier run's record is taken when it fits
+ * (reuse_record), so that every shard grades against the same answers with
+ * the same seed; otherwise the reference is graded now and recorded, its
+ * .record written last. 1 when a record was taken, 0 when graded, -1 when
+ * the reference failed (stderr says why).
+ */
+static int settle_reference(struct lab *L, const char *ref_dir, const struct grade_opts *o,
+			    int reuse)
+{
+	char want[32], err[ERRLEN];
+	char *rec = xasprintf("%s/.reference/.record", L->lab_dir);
+	int rc = -1;
+
+	snprintf(want, sizeof want, "%016" PRIx64, record_fingerprint(L, ref_dir));
+	if (reuse && reuse_record(L, ref_dir, o, want)) {
+		print_run_line(L);
+		printf("  reference: the answers recorded in %s/.reference are reused\n", L->lab_dir);
+		rc = 1;
+		goto out;
+	}
+	print_run_line(L);
+	if (grade_reference(L, ref_dir) < 0)
+		goto out;
+	if (write_file_atomic(rec, want, strlen(want), err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(rec);
+	return rc;
+}
+
+/* Keeps, of students[0..*n), those of shard k of n, in order; frees the others. */
+static void keep_shard(char **students, size_t *n, int k, int nshards)
+{
+	size_t kept = 0, all = *n;
+	for (size_t i = 0; i < all; i++) {
+		if (shard_of(students[i], nshards) == k)
+			students[kept++] = students[i];
+		else
+			free(students[i]);
+	}
+	*n = kept;
+	printf("  shard %d/%d: %zu of the %zu students\n", k, nshards, kept, all);
 }
 
 /* Work folders of graders killed before they could remove them: their owner is gone. */
@@ -1085,6 +1259,7 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	char err[ERRLEN];
 
 	memset(L, 0, sizeof *L);
+	L->lock_fd = -1;
 	if (spec_load(spec_path, spec, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
@@ -1117,7 +1292,8 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 	L->parent = getpid();
 	L->coverage = o->coverage;
 	L->force = o->force;
-	L->base_print = base_fingerprint(spec_path, o);
+	L->harness_print = harness_fingerprint(spec_path);
+	L->base_print = base_fingerprint(L->harness_print, o);
 	return 0;
 }
 
@@ -1127,6 +1303,7 @@ static void lab_close(struct lab *L)
 		remove_tree(L->workroot);
 		free(L->workroot);
 	}
+	lab_unlock(L);
 	ref_release(&L->ref);
 }
 
@@ -1146,22 +1323,31 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 				xasprintf("%s/%s", o->submissions_root ? o->submissions_root : "submissions",
 					  spec->lab);
 	ref_dir = default_reference(spec_path, spec->lab, o->reference_root);
-	printf("%s: lab '%s', seed %" PRIu64 " (SEED=%" PRIu64 " replays this run), sandbox %s\n",
-	       spec_path, spec->lab, L.seed, L.seed, sandbox_selected_mode());
 	if (!is_dir(ref_dir)) {
 		fprintf(stderr, "%s: no reference implementation at '%s'\n", spec_path, ref_dir);
 		goto out;
 	}
-	if (grade_reference(&L, ref_dir) < 0)
-		goto out;
-	printf("  reference passes all %zu probes\n", spec->nprobes);
-
 	int skipped = 0;
 	students = list_students(subs, &n, &skipped, err);
 	if (!students && n == 0 && !is_dir(subs)) {
 		fprintf(stderr, "sockgrade: no submissions: %s\n", err);
 		goto out;
 	}
+	/* the roster and the reference's record: one run at a time, shards included */
+	if (lab_lock(&L, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	if (report_roster_write(lab_dir, spec->lab, students, n, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	int reused = settle_reference(&L, ref_dir, o, o->shard_n > 0 || o->only);
+	lab_unlock(&L);
+	if (reused < 0)
+		goto out;
+	printf("  reference passes all %zu probes\n", spec->nprobes);
+
 	if (o->only) {
 		/* a student asked for by name is regraded, changed or not */
 		L.force = 1;
@@ -1178,6 +1364,8 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 			goto out;
 		}
 	}
+	else if (o->shard_n > 0)
+		keep_shard(students, &n, o->shard_k, o->shard_n);
 	else
 		retire_gone(lab_dir, students, n);
 	/* builds are bounded by JOBS; workers, which mostly wait, by WORKERS_PER_JOB times that */
@@ -1191,8 +1379,10 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 			fprintf(stderr, "sockgrade: %s\n", err);
 			rc = EXIT_ERROR;
 		}
-	report_student(lab_dir, ".reference", err);
-	if (report_lab(lab_dir, err) < 0 || report_index(o->reports, err) < 0) {
+	if (!reused)
+		report_student(lab_dir, ".reference", err);
+	/* the class files of a sharded class: sockgrade report, once every shard has run */
+	if (!o->shard_n && (report_lab(lab_dir, err) < 0 || report_index(o->reports, err) < 0)) {
 		fprintf(stderr, "sockgrade: %s\n", err);
 		rc = EXIT_ERROR;
 	}
@@ -1203,7 +1393,11 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 	}
 	if (skipped)
 		rc = EXIT_ERROR;
-	printf("  reports: %s/index.html\n", lab_dir);
+	if (o->shard_n)
+		printf("  results: %s/<student>/; the class page: sockgrade report %s --reports %s\n",
+		       lab_dir, spec_path, o->reports);
+	else
+		printf("  reports: %s/index.html\n", lab_dir);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(students[i]);
@@ -1213,6 +1407,114 @@ out:
 	free(lab_dir);
 	free(subs);
 	free(ref_dir);
+	return rc;
+}
+
+/* 1 when dir/results.json says the student was graded (not missing, not a harness error). */
+static int results_graded(const char *dir)
+{
+	char *path = xasprintf("%s/results.json", dir);
+	struct json *root = json_parse_file(path, NULL);
+	int ok = root && !json_get_str(json_get(root, "extra_data"), "harness_error", NULL);
+
+	json_free(root);
+	free(path);
+	return ok;
+}
+
+/* 1 when dir/index.html is missing or older than dir/results.json, which exists. */
+static int page_stale(const char *dir)
+{
+	char *res = xasprintf("%s/results.json", dir), *page = xasprintf("%s/index.html", dir);
+	struct stat rs, ps;
+	int stale = stat(res, &rs) == 0 &&
+		    (stat(page, &ps) < 0 || ps.st_mtim.tv_sec < rs.st_mtim.tv_sec ||
+		     (ps.st_mtim.tv_sec == rs.st_mtim.tv_sec && ps.st_mtim.tv_nsec < rs.st_mtim.tv_nsec));
+	free(res);
+	free(page);
+	return stale;
+}
+
+/* report --missing-shards N: the shards that own a student not graded, one a line. */
+static void print_missing_shards(const char *lab_dir, char **names, size_t n, int have_roster,
+				 int nshards)
+{
+	char *missing = xcalloc((size_t)nshards, 1);
+	if (!have_roster) {
+		/* no shard has started: every one is missing */
+		fprintf(stderr, "sockgrade: no roster in '%s' yet: every shard is missing\n", lab_dir);
+		memset(missing, 1, (size_t)nshards);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *dir = xasprintf("%s/%s", lab_dir, names[i]);
+		if (!results_graded(dir))
+			missing[shard_of(names[i], nshards)] = 1;
+		free(dir);
+	}
+	for (int k = 0; k < nshards; k++)
+		if (missing[k])
+			printf("%d\n", k);
+	free(missing);
+}
+
+int grade_report(const char *spec_path, const struct grade_opts *o, int missing_of)
+{
+	struct spec *spec = NULL;
+	char *lab_dir = NULL;
+	char **names = NULL;
+	size_t n = 0, graded = 0;
+	int have_roster = 0, rc = EXIT_ERROR;
+	char err[ERRLEN];
+
+	if (spec_load(spec_path, &spec, err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		return EXIT_ERROR;
+	}
+	lab_dir = xasprintf("%s/%s", o->reports, spec->lab);
+	if (missing_of > 0 && !is_dir(lab_dir)) {
+		print_missing_shards(lab_dir, NULL, 0, 0, missing_of);
+		rc = EXIT_GRADED;
+		goto out;
+	}
+	if (report_class(lab_dir, &names, &n, &have_roster, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		goto out;
+	}
+	if (missing_of > 0) {
+		print_missing_shards(lab_dir, names, n, have_roster, missing_of);
+		rc = EXIT_GRADED;
+		goto out;
+	}
+	printf("%s: lab '%s', %s\n", spec_path, spec->lab, have_roster ?
+	       "the class of roster.json" : "no roster.json: the class is the folders of results");
+	rc = EXIT_GRADED;
+	/* student pages a shard did not get to write (it was cancelled between the two) */
+	for (size_t i = 0; i < n; i++) {
+		char *dir = xasprintf("%s/%s", lab_dir, names[i]);
+		if (page_stale(dir) && report_student(lab_dir, names[i], err) < 0) {
+			fprintf(stderr, "sockgrade: %s\n", err);
+			rc = EXIT_ERROR;
+		}
+		graded += print_summary(names[i], dir);
+		free(dir);
+	}
+	char *ref = xasprintf("%s/.reference", lab_dir);
+	if (page_stale(ref))
+		report_student(lab_dir, ".reference", err);
+	free(ref);
+	if (report_lab(lab_dir, err) < 0 || report_index(o->reports, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		rc = EXIT_ERROR;
+	}
+	printf("  %zu student%s: %zu graded, %zu not graded\n", n, n == 1 ? "" : "s", graded,
+	       n - graded);
+	printf("  reports: %s/index.html\n", lab_dir);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	spec_free(spec);
+	free(lab_dir);
 	return rc;
 }
 

@@ -22,10 +22,22 @@ struct grade_opts {
 	int color;
 	int coverage;			/* 1: a coverage build runs the visible probes again */
 	int force;			/* 1: regrade submissions that have not changed */
+	int shard_k, shard_n;		/* --shard K/N: grade only shard K of N (shard_n 0: all) */
 };
 
 /* Grades the submissions of one lab; returns an exit status above. */
 int grade_lab(const char *spec_path, const struct grade_opts *o);
+
+/*
+ * The class files of one lab (class page, grades.csv, junit.xml, the index
+ * of labs) from <reports>/<lab>/'s results files and roster alone, student
+ * pages where they are missing or older than their results, and a line per
+ * student on stdout; a student of the roster without results is "not
+ * graded". With missing_of > 0 it renders nothing and prints instead, one a
+ * line, the shards K of missing_of that own a student without results (or
+ * whose results say the grader failed). Exit status above.
+ */
+int grade_report(const char *spec_path, const struct grade_opts *o, int missing_of);
 
 /* Runs the visible probes on one submission, prints a line per probe; exit status above. */
 int grade_selfcheck(const char *spec_path, const char *submission, const struct grade_opts *o);

@@ -4,6 +4,7 @@
  *   sockgrade grade [options] SPEC...          grade every lab of each SPEC
  *   sockgrade selfcheck [options] SPEC FOLDER  visible probes on one submission
  *   sockgrade check SPEC...                    validate specs
+ *   sockgrade report SPEC --reports DIR        the class files from results and roster
  *
  * Exit status: 0 graded (or selfcheck all passed), 1 selfcheck with failures,
  * 2 a spec, reference or harness error.
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 	fputs("usage: sockgrade grade [options] SPEC...\n"
 	      "       sockgrade selfcheck [options] SPEC SUBMISSION\n"
 	      "       sockgrade check SPEC...\n"
+	      "       sockgrade report [--reports DIR] [--missing-shards N] SPEC\n"
 	      "       sockgrade kit SPEC FOLDER   (the student kit's spec and recorded answers)\n"
 	      "options:\n"
 	      "  --reports DIR           where reports go (default: reports)\n"
@@ -33,6 +35,10 @@ static void usage(FILE *f)
 	      "  --submissions-root DIR  <DIR>/<lab>/ for each SPEC (default: submissions)\n"
 	      "  --reference-root DIR    <DIR>/<lab>/ holds the reference (default: beside specs/)\n"
 	      "  --only NAME             grade only this submission\n"
+	      "  --shard K/N             grade only shard K of N (0 <= K < N); the class page is\n"
+	      "                          then sockgrade report's\n"
+	      "  --missing-shards N      report: print the shards of N that own a student not\n"
+	      "                          graded, one a line, and write nothing\n"
 	      "  --jobs N                submissions graded at once (default: cores)\n"
 	      "  --seed N                replay the random choices of an earlier run\n"
 	      "  --time-scale X          multiply every deadline by X (slow machines)\n"
@@ -55,6 +61,26 @@ static int parse_number(const char *opt, const char *s, unsigned long long *out)
 	return 0;
 }
 
+/* --shard K/N: 0 <= K < N <= 100000. */
+static int parse_shard(const char *s, int *k, int *n)
+{
+	char *end;
+	unsigned long long a = strtoull(s, &end, 10), b;
+	if (end == s || *end != '/' || *s == '-') {
+		fprintf(stderr, "sockgrade: --shard: '%s' is not K/N (shard K of N, from 0)\n", s);
+		return -1;
+	}
+	const char *t = end + 1;
+	b = strtoull(t, &end, 10);
+	if (end == t || *end || *t == '-' || b < 1 || b > 100000 || a >= b) {
+		fprintf(stderr, "sockgrade: --shard: '%s' is not K/N with 0 <= K < N <= 100000\n", s);
+		return -1;
+	}
+	*k = (int)a;
+	*n = (int)b;
+	return 0;
+}
+
 static int check_specs(int argc, char **argv)
 {
 	int rc = 0;
@@ -74,12 +100,12 @@ static int check_specs(int argc, char **argv)
 }
 
 /*
- * Reads the options after the command into o and *sandbox; argv[*next] is
- * the first argument left. 0, 1 when --help was answered, or -1 (said on
- * stderr).
+ * Reads the options after the command into o, *sandbox and *missing_of
+ * (report --missing-shards); argv[*next] is the first argument left. 0, 1
+ * when --help was answered, or -1 (said on stderr).
  */
 static int parse_options(int argc, char **argv, struct grade_opts *o, const char **sandbox,
-			 int *next)
+			 int *missing_of, int *next)
 {
 	static const struct option longopts[] = {
 		{ "reports", required_argument, NULL, 'r' },
@@ -87,6 +113,8 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 		{ "submissions-root", required_argument, NULL, 'S' },
 		{ "reference-root", required_argument, NULL, 'R' },
 		{ "only", required_argument, NULL, 'o' },
+		{ "shard", required_argument, NULL, 'k' },
+		{ "missing-shards", required_argument, NULL, 'm' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ "seed", required_argument, NULL, 'e' },
 		{ "time-scale", required_argument, NULL, 't' },
@@ -110,6 +138,20 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 		case 'S': o->submissions_root = optarg; break;
 		case 'R': o->reference_root = optarg; break;
 		case 'o': o->only = *optarg ? optarg : NULL; break;
+		case 'k':
+			if (parse_shard(optarg, &o->shard_k, &o->shard_n) < 0)
+				return -1;
+			break;
+		case 'm':
+			if (parse_number("--missing-shards", optarg, &n) < 0)
+				return -1;
+			if (n < 1 || n > 100000) {
+				fprintf(stderr, "sockgrade: --missing-shards: '%s' is not from 1 to 100000\n",
+					optarg);
+				return -1;
+			}
+			*missing_of = (int)n;
+			break;
 		case 'j':
 			if (parse_number("--jobs", optarg, &n) < 0)
 				return -1;
@@ -153,6 +195,10 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 /* sockgrade grade: every SPEC, then the main process's peak memory when SOCKGRADE_STATS is set. */
 static int grade_specs(int argc, char **argv, const struct grade_opts *o)
 {
+	if (o->shard_n && o->only) {
+		fprintf(stderr, "sockgrade: --shard and --only do not go together\n");
+		return EXIT_ERROR;
+	}
 	if (argc < 1 || (o->submissions && argc > 1)) {
 		fprintf(stderr, "sockgrade: grade takes one SPEC with --submissions, else one "
 				"or more\n");
@@ -177,7 +223,7 @@ int main(int argc, char **argv)
 				.coverage = 1 };
 	const char *nc = getenv("NO_COLOR");
 	const char *sandbox = getenv("SANDBOX");
-	int next;
+	int next, missing_of = 0;
 
 	o.color = isatty(1) && !(nc && *nc);
 	if (argc < 2) {
@@ -187,7 +233,7 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	argc--;
 	argv++;
-	int parsed = parse_options(argc, argv, &o, &sandbox, &next);
+	int parsed = parse_options(argc, argv, &o, &sandbox, &missing_of, &next);
 	if (parsed)
 		return parsed > 0 ? 0 : EXIT_ERROR;
 	argc -= next;
@@ -202,6 +248,13 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 		return check_specs(argc, argv);
+	}
+	if (!strcmp(cmd, "report")) {
+		if (argc != 1) {
+			fprintf(stderr, "sockgrade: report takes one SPEC\n");
+			return EXIT_ERROR;
+		}
+		return grade_report(argv[0], &o, missing_of);
 	}
 	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck") || !strcmp(cmd, "kit")) {
 		char err[ERRLEN];

@@ -10,6 +10,7 @@
  *   <lab>/grades.csv             the gradebook: a line per student folder           csv.c
  *   <lab>/junit.xml              for CI tools: a testsuite per student              junit.c
  *   <reports>/index.html         a row per lab                                      class.c
+ *   <lab>/roster.json            the class: every student folder, graded or not     roster.c
  *
  * lab.c reads a lab's results in two passes and streams its three files;
  * results.c reads one results file; text.c and html.c turn it into text.
@@ -39,6 +40,22 @@ int report_lab(const char *lab_dir, char *err);
 
 /* Writes <reports>/index.html linking each <reports>/<lab>/index.html that exists (skip "selfcheck", "coverage", "kits" and dot names), with the lab title, number of students, mean score. */
 int report_index(const char *reports, char *err);
+
+/*
+ * The roster, <lab_dir>/roster.json: every student folder the grading run
+ * found (names[0..n), sorted), whichever of them it graded. Written by each
+ * grading run, a shard's too, under the lab's lock.
+ */
+int report_roster_write(const char *lab_dir, const char *lab, char *const *names, size_t n,
+			char *err);
+
+/*
+ * The class of lab_dir, as every class file lists it: the students of the
+ * roster and every sub-folder (no dot names), sorted, each once; *names to
+ * be freed with its strings. *have_roster says whether a roster was read.
+ * 0, or -1 with err when lab_dir or the roster cannot be read.
+ */
+int report_class(const char *lab_dir, char ***names, size_t *n, int *have_roster, char *err);
 
 /* For selfcheck: writes <dir>/index.html for the single results.json in <dir> (visible probes only, same look as student.html). */
 int report_selfcheck(const char *dir, char *err);

@@ -149,6 +149,15 @@ void add_student_row(struct strbuf *sb, const struct entry *e, const struct colu
 	}
 	sb_adds(sb, "</td>");
 
+	if (e->missing) {
+		/* a student of the roster whose shard never ran or did not finish */
+		sb_adds(sb, "<td class=\"num ng\" data-sort=\"-2\">not graded</td><td></td>");
+		add_coverage_cells(sb, NULL, "not graded");
+		sb_addf(sb, "<td class=\"ng\" colspan=\"%zu\">not graded: no results (", ncols + 1);
+		html(sb, e->problem);
+		sb_adds(sb, ")</td></tr>\n");
+		return;
+	}
 	if (!e->root) {
 		sb_adds(sb, "<td class=\"num ng\" data-sort=\"-2\">no results</td><td></td>");
 		add_coverage_cells(sb, NULL, "no results");
@@ -213,8 +222,10 @@ void class_head(struct strbuf *sb, const struct lab *lab, const char *lab_dir)
 	sb_addf(sb, "<p>%zu student%s: %zu graded", lab->n, lab->n == 1 ? "" : "s", lab->ngraded);
 	if (lab->nharness)
 		sb_addf(sb, ", %zu not graded (the grader failed on them)", lab->nharness);
+	if (lab->nmissing)
+		sb_addf(sb, ", %zu not graded (no results)", lab->nmissing);
 	if (lab->nnone)
-		sb_addf(sb, ", %zu with no results", lab->nnone);
+		sb_addf(sb, ", %zu whose results cannot be read", lab->nnone);
 	if (lab->ngraded) {
 		sb_adds(sb, ". Mean score ");
 		add_num(sb, lab_mean(lab));

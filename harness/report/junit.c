@@ -305,7 +305,8 @@ void add_student_suite(struct strbuf *sb, const struct entry *e, const char *lab
  */
 void junit_head(struct strbuf *sb, const struct lab *lab, const char *lab_name)
 {
-	size_t k = lab->ncols ? lab->ncols : 1, ungraded = lab->nharness + lab->nnone;
+	size_t k = lab->ncols ? lab->ncols : 1, ungraded = lab->nharness + lab->nmissing +
+						  lab->nnone;
 
 	sb_adds(sb, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"sockgrade ");
 	xml(sb, lab_name, 1);

@@ -97,9 +97,17 @@ static void entry_load(struct entry *e, const char *lab_dir, const char *name)
 {
 	char err[ERRLEN];
 	char *path = xasprintf("%s/%s/results.json", lab_dir, name);
+	struct stat st;
 
 	e->name = xstrdup(name);
 	e->problem = NULL;
+	e->root = NULL;
+	e->missing = lstat(path, &st) < 0 && errno == ENOENT;
+	if (e->missing) {
+		e->problem = xstrdup("its grading has not run, or did not finish");
+		free(path);
+		return;
+	}
 	e->root = load_results(path, err);
 	if (!e->root)
 		e->problem = xstrdup(err);
@@ -168,14 +176,18 @@ static void add_columns_of(struct lab *lab, const struct json *root)
 	}
 }
 
-/* What the first pass keeps of one results file (root, or NULL for one that cannot be read). */
-static void lab_add(struct lab *lab, const char *name, const struct json *root)
+/* What the first pass keeps of one student's results (none, or unreadable: e->root NULL). */
+static void lab_add(struct lab *lab, const struct entry *e)
 {
-	const struct json *x = extra(root);
+	const struct json *root = e->root, *x = extra(root);
+	const char *name = e->name;
 	const char *t;
 
 	if (!root) {
-		lab->nnone++;
+		if (e->missing)
+			lab->nmissing++;
+		else
+			lab->nnone++;
 		return;
 	}
 	add_columns_of(lab, root);
@@ -225,8 +237,8 @@ static void lab_add(struct lab *lab, const char *name, const struct json *root)
 }
 
 /*
- * The first pass: lists the student folders of lab_dir and reads each
- * one's results (and the reference's, which stay loaded) for the lab's
+ * The first pass: lists the class of lab_dir (roster and student folders)
+ * and reads each one's results (and the reference's, which stay loaded) for the lab's
  * columns, counts, title and maximum. 0, or -1 with err if lab_dir cannot
  * be read; lab_release(lab) after either.
  */
@@ -236,7 +248,8 @@ int lab_scan(struct lab *lab, const char *lab_dir, char *err)
 
 	memset(lab, 0, sizeof *lab);
 	lab->max = -1;
-	if (list_dirs(lab_dir, &lab->names, &lab->n, err) < 0)
+	int have_roster;
+	if (report_class(lab_dir, &lab->names, &lab->n, &have_roster, err) < 0)
 		return -1;
 
 	char *ref = xasprintf("%s/.reference/results.json", lab_dir);
@@ -255,7 +268,7 @@ int lab_scan(struct lab *lab, const char *lab_dir, char *err)
 	for (size_t i = 0; i < lab->n; i++) {
 		struct entry e;
 		entry_load(&e, lab_dir, lab->names[i]);
-		lab_add(lab, e.name, e.root);
+		lab_add(lab, &e);
 		entry_release(&e);
 	}
 	return 0;

@@ -17,6 +17,7 @@ struct entry {
 	char *name;		/* folder name */
 	struct json *root;	/* parsed results.json, or NULL */
 	char *problem;		/* why root is NULL */
+	int missing;		/* 1: there is no results.json: not graded (yet) */
 };
 
 /* One column of the class table: a probe, by name, as the first result that lists it says. */
@@ -39,7 +40,7 @@ struct junit_counts {
 };
 
 struct lab {
-	char **names;		/* student folders, sorted */
+	char **names;		/* the class: roster and student folders, sorted */
 	size_t n;
 	struct entry ref;	/* .reference; name NULL when it has no results.json */
 	struct column *cols;	/* the reference's probes in its order, then others as met */
@@ -49,7 +50,8 @@ struct lab {
 	int max_set;		/* 1 once max came from a results file */
 	size_t ngraded;		/* students graded */
 	size_t nharness;	/* students the grader failed on */
-	size_t nnone;		/* students without (readable) results */
+	size_t nmissing;	/* students without results: not graded (yet) */
+	size_t nnone;		/* students whose results cannot be read */
 	double sum;		/* sum of the graded students' scores, in name order */
 	char *warned;		/* the first student whose results hold a sandbox warning */
 	char *warning;		/* that warning (warning_len bytes, NULs allowed) */

@@ -334,9 +334,11 @@ START_TEST(test_class_page)
 		free(cell);
 	}
 	ck_contains(page, "<a href=\"alice/index.html\">alice</a>");
-	/* dave's file is broken, erin has none: listed, not linked */
+	/* dave's file is broken, erin has none (not graded): listed, not linked */
 	ck_contains(page, "<tr><td>dave</td><td class=\"num ng\" data-sort=\"-2\">no results</td>");
-	ck_contains(page, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">no results</td>");
+	ck_contains(page, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">not graded</td>");
+	ck_contains(page, "not graded: no results (its grading has not run, or did not finish)");
+	ck_contains(page, ", 1 not graded (no results), 1 whose results cannot be read.");
 	ck_contains(page, "not graded (harness error: sandbox: cannot mount /proc");
 	ck_contains(page, "does not build: hello_client: Windows-only header &lt;WinSock2.h&gt;");
 	ck_contains(page, "<svg");
@@ -385,6 +387,70 @@ START_TEST(test_csv)
 	ck_assert_str_eq(csv, want);
 
 	free(csv);
+	free(lab);
+	drop_reports(tmp);
+}
+END_TEST
+
+/*
+ * The roster is the class: a student on it without a folder of results is
+ * a row, a line and a testsuite (not graded), each name once, in order; a
+ * folder of results off the roster stays listed; a roster that names no
+ * folder is an error, never a path outside the lab.
+ */
+START_TEST(test_roster)
+{
+	char *tmp = make_reports(), err[ERRLEN] = "";
+	char *lab = xasprintf("%s/hello", tmp);
+	char *const roster[] = { "alice", "bob", "bobby", "zed" };
+	char **names;
+	size_t n;
+	int have;
+
+	ck_assert_msg(report_class(lab, &names, &n, &have, err) == 0, "%s", err);
+	ck_assert_int_eq(have, 0);
+	ck_assert_int_eq(n, 5);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+
+	ck_assert_msg(report_roster_write(lab, "hello", roster, 4, err) == 0, "%s", err);
+	ck_assert_msg(report_class(lab, &names, &n, &have, err) == 0, "%s", err);
+	ck_assert_int_eq(have, 1);
+	const char *want[] = { "alice", "bob", "bobby", "carol", "dave", "erin", "zed" };
+	ck_assert_int_eq(n, 7);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(names[i], want[i]);
+		free(names[i]);
+	}
+	free(names);
+
+	ck_assert_msg(report_lab(lab, err) == 0, "%s", err);
+	char *page = slurp(lab, "index.html");
+	ck_contains(page, "7 students: 2 graded, 1 not graded (the grader failed on them), "
+		    "3 not graded (no results), 1 whose results cannot be read.");
+	ck_contains(page, "<tr><td>bobby</td><td class=\"num ng\" data-sort=\"-2\">not graded</td>");
+	ck_contains(page, "<tr><td>zed</td><td class=\"num ng\" data-sort=\"-2\">not graded</td>");
+	ck_assert_int_eq(count(page, "<tr><td><a href=\"bob/index.html\">"), 1);
+	char *csv = slurp(lab, "grades.csv");
+	ck_contains(csv, "\r\nbob,4,5,3,1,0\r\nbobby,,5,,,\r\ncarol,");
+	ck_contains(csv, "\r\nerin,,5,,,\r\nzed,,5,,,\r\n");
+	char *x = slurp(lab, "junit.xml");
+	ck_contains(x, "<testsuite name=\"zed\" tests=\"3\" failures=\"0\" errors=\"3\"");
+	ck_contains(x, "errors=\"15\"");
+	free(x);
+	free(csv);
+	free(page);
+
+	char *path = xasprintf("%s/roster.json", lab);
+	ck_assert_int_eq(write_file_atomic(path, "{\"students\":[\"alice\",\"../../etc\"]}", 34,
+					   err), 0);
+	ck_assert_int_eq(report_lab(lab, err), -1);
+	ck_contains(err, "roster.json: student 2 is not a folder name");
+	ck_assert_int_eq(write_file_atomic(path, "{\"students\":", 12, err), 0);
+	ck_assert_int_eq(report_lab(lab, err), -1);
+	ck_contains(err, "roster.json");
+	free(path);
 	free(lab);
 	drop_reports(tmp);
 }
@@ -738,9 +804,9 @@ START_TEST(test_coverage_class)
 		    "data-sort=\"2\">2</td><td class=\"num\">5</td>"
 		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>"
 		    "<td class=\"num muted\" data-sort=\"-1\" title=\"coverage was off\">—</td>");
-	ck_contains(cls, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">no results</td>"
-		    "<td></td><td class=\"num muted\" data-sort=\"-1\" title=\"no results\">—</td>"
-		    "<td class=\"num muted\" data-sort=\"-1\" title=\"no results\">—</td>"
+	ck_contains(cls, "<tr><td>erin</td><td class=\"num ng\" data-sort=\"-2\">not graded</td>"
+		    "<td></td><td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
+		    "<td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
 		    "<td class=\"ng\" colspan=\"4\"");
 	ck_contains(cls, "<td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
 		    "<td class=\"num muted\" data-sort=\"-1\" title=\"not graded\">—</td>"
@@ -828,7 +894,7 @@ START_TEST(test_class_streamed)
 	char *page = slurp(lab, "index.html");
 	ck_contains(page, "<th class=\"probe\" title=\"two\">2</th>");
 	ck_contains(page, "4 students: 2 graded, 1 not graded (the grader failed on them), "
-		    "1 with no results. Mean score 2 / 4.");
+		    "1 not graded (no results). Mean score 2 / 4.");
 	ck_contains(page, "<td class=\"ng\" colspan=\"3\">not graded (harness error: boom)");
 	ck_contains(page, "<a href=\"b/index.html\">b</a></td><td class=\"num\" data-sort=\"1\">");
 	ck_contains(page, "<td class=\"cell ok\" data-sort=\"1\" title=\"passed\">✓</td>"
@@ -920,6 +986,7 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_html_bytes);
 	tcase_add_test(tc, test_class_page);
 	tcase_add_test(tc, test_csv);
+	tcase_add_test(tc, test_roster);
 	tcase_add_test(tc, test_selfcheck);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_errors);

@@ -6,7 +6,11 @@
 #    and the copy are bounded), nor does a rerun, --force or --only;
 #  - a submission of more than 2000 files is the student's verdict: graded (0 points,
 #    the reason says why), exit 0, not regraded on the next run;
-#  - 1990 long file names do not make megabytes of pages (the listing is bounded).
+#  - 1990 long file names do not make megabytes of pages (the listing is bounded);
+#  - shards (--shard K/N) started at once grade each student once, against one reference
+#    graded once, with one seed; a student keeps its shard when another is added; a shard
+#    or an --only run removes no one's results; sockgrade report lists a student without
+#    results as not graded, and --missing-shards names that student's shard alone.
 # Usage: harness/tests/rerun.sh path/to/sockgrade
 # Output: one line per failed check, then "rerun: N passed, M failed".
 set -u
@@ -113,6 +117,76 @@ grade names.log
 size=$(cat "$reports/hello/names/"*.html | wc -c)
 expect "1990 long file names: the pages hold $size bytes (at most 1 MB)" [ "$size" -lt 1000000 ]
 expect "1990 long file names: the list says how many more" grep -q "and 1951 more" "$reports/hello/names/student.html"
+
+# ---- shards ----
+ssubs="$tmp/ssubs"
+sreports="$tmp/sharded"
+mkdir -p "$ssubs"
+for s in alice bob carol dave erin; do cp -r "$top/submissions/hello/correct" "$ssubs/$s"; done
+shard() { # shard LOG K/N: one shard of the class in $ssubs, no SEED given
+	"$bin" grade --no-coverage --jobs 1 --reports "$sreports" --submissions "$ssubs" --shard "$2" \
+		"$top/specs/hello.yaml" >"$tmp/$1" 2>&1
+}
+# which shard log lists a student (graded or unchanged): its shard
+shard_of() { grep -l "^  $1 " "$tmp/$2"-[012].log 2>/dev/null | sed 's/.*-\([012]\)\.log$/\1/' | xargs; }
+for k in 0 1 2; do shard "s1-$k.log" "$k/3" & done
+wait
+srcs=0
+for k in 0 1 2; do grep -q "^  results: " "$tmp/s1-$k.log" && srcs=$((srcs + 1)); done
+expect "three shards at once each end normally ($srcs of 3)" [ "$srcs" = 3 ]
+declare -A first
+for s in alice bob carol dave erin; do
+	first[$s]=$(shard_of "$s" s1)
+	expect "$s is graded by exactly one shard (shards: ${first[$s]:-none})" eval '[ "$(echo ${first[$s]} | wc -w)" = 1 ]'
+	expect "$s has results" [ -f "$sreports/hello/$s/results.json" ]
+done
+reused=$(cat "$tmp"/s1-?.log | grep -c "are reused")
+expect "the reference is graded by one shard and reused by the two others ($reused reuse)" [ "$reused" = 2 ]
+seeds=$(python3 -c '
+import json, os, sys
+r = sys.argv[1]
+print(len({json.load(open(os.path.join(r, d, "results.json")))["extra_data"]["seed"]
+           for d in os.listdir(r) if os.path.exists(os.path.join(r, d, "results.json"))}))
+' "$sreports/hello")
+expect "every shard grades with the one seed the first recorded ($seeds seeds)" [ "$seeds" = 1 ]
+expect "a shard writes no class page" [ ! -f "$sreports/hello/index.html" ]
+roster=$(python3 -c 'import json, sys; print(" ".join(json.load(open(sys.argv[1]))["students"]))' \
+	"$sreports/hello/roster.json")
+expect "the roster lists every student ($roster)" [ "$roster" = "alice bob carol dave erin" ]
+"$bin" report --reports "$sreports" "$top/specs/hello.yaml" >"$tmp/report1.log" 2>&1
+rc=$?
+expect "report renders the sharded class (exit $rc)" [ "$rc" = 0 ]
+expect "report: 5 graded" grep -q "5 students: 5 graded, 0 not graded" "$tmp/report1.log"
+expect "report: a line per student in grades.csv" eval '[ "$(wc -l <"$sreports/hello/grades.csv")" = 6 ]'
+
+cp -r "$top/submissions/hello/correct" "$ssubs/fay"
+rm -rf "$ssubs/erin"
+for k in 0 1 2; do shard "s2-$k.log" "$k/3"; done
+for s in alice bob carol dave; do
+	now=$(shard_of "$s" s2)
+	expect "$s stays in its shard when a student is added (${first[$s]}-> $now)" [ "$now" = "${first[$s]}" ]
+	expect "$s is not graded again by its shard" grep -q "^  $s .*unchanged since the last run" "$tmp"/s2-*.log
+done
+expect "the added student is graded" [ -f "$sreports/hello/fay/results.json" ]
+expect "a shard keeps the results of a student no longer handed in" [ -f "$sreports/hello/erin/results.json" ]
+expect "a shard moves nothing to .gone/" [ ! -e "$sreports/hello/.gone" ]
+"$bin" grade --no-coverage --jobs 1 --reports "$sreports" --submissions "$ssubs" --only alice \
+	"$top/specs/hello.yaml" >"$tmp/only.log" 2>&1
+expect "an --only run reuses the recorded reference" grep -q "are reused" "$tmp/only.log"
+expect "an --only run keeps every other row" eval '[ "$(wc -l <"$sreports/hello/grades.csv")" = 7 ]'
+
+rm "$sreports/hello/bob/results.json"
+"$bin" report --reports "$sreports" "$top/specs/hello.yaml" >"$tmp/report2.log" 2>&1
+expect "report: a student without results is not graded" grep -q "^  bob .*not graded: no results" "$tmp/report2.log"
+expect "report: the class page says bob is not graded" grep -q "<tr><td>bob</td><td class=\"num ng\" data-sort=\"-2\">not graded</td>" "$sreports/hello/index.html"
+expect "report: bob's line in grades.csv has no score" grep -q "^bob,,13," "$sreports/hello/grades.csv"
+missing=$("$bin" report --reports "$sreports" --missing-shards 3 "$top/specs/hello.yaml" 2>&1 | xargs)
+expect "--missing-shards names bob's shard alone (got '$missing', bob in ${first[bob]})" [ "$missing" = "${first[bob]}" ]
+shard s3.log "${first[bob]}/3"
+expect "the missing shard run again grades bob" grep -q "^  bob .*13 / 13" "$tmp/s3.log"
+expect "and no one else" eval '[ "$(grep -cE "^  [a-z]+ +[0-9]+ / " "$tmp/s3.log")" = 1 ]'
+missing=$("$bin" report --reports "$sreports" --missing-shards 3 "$top/specs/hello.yaml" 2>&1)
+expect "then no shard is missing (got '$missing')" [ -z "$missing" ]
 
 echo "rerun: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
