@@ -4,11 +4,13 @@
  *   sockgrade grade [options] SPEC...          grade every lab of each SPEC
  *   sockgrade selfcheck [options] SPEC FOLDER  visible probes on one submission
  *   sockgrade check SPEC...                    validate specs
+ *   sockgrade import [options] SPEC FROM       an LMS download into <root>/<lab>/
  *
  * Exit status: 0 graded (or selfcheck all passed), 1 selfcheck with failures,
  * 2 a spec, reference or harness error.
  */
 #include "grade.h"
+#include "import.h"
 #include "sandbox.h"
 #include "spec.h"
 #include "util.h"
@@ -27,10 +29,12 @@ static void usage(FILE *f)
 	      "       sockgrade selfcheck [options] SPEC SUBMISSION\n"
 	      "       sockgrade check SPEC...\n"
 	      "       sockgrade kit SPEC FOLDER   (the student kit's spec and recorded answers)\n"
+	      "       sockgrade import [--format F] [--submissions-root DIR] SPEC FROM\n"
 	      "options:\n"
 	      "  --reports DIR           where reports go (default: reports)\n"
 	      "  --submissions DIR       the submissions of the one SPEC given\n"
 	      "  --submissions-root DIR  <DIR>/<lab>/ for each SPEC (default: submissions)\n"
+	      "  --format F              import: canvas, moodle, blackboard or folders (default: guessed)\n"
 	      "  --reference-root DIR    <DIR>/<lab>/ holds the reference (default: beside specs/)\n"
 	      "  --only NAME             grade only this submission\n"
 	      "  --jobs N                submissions graded at once (default: cores)\n"
@@ -91,6 +95,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +103,7 @@ int main(int argc, char **argv)
 				.coverage = 1 };
 	const char *nc = getenv("NO_COLOR");
 	const char *sandbox = getenv("SANDBOX");
+	const char *format = NULL;
 
 	o.color = isatty(1) && !(nc && *nc);
 	if (argc < 2) {
@@ -140,6 +146,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'x': sandbox = optarg; break;
+		case 'F': format = optarg; break;
 		case 'g': o.coverage = 1; break;
 		case 'f': o.force = 1; break;
 		case 'G': o.coverage = 0; break;
@@ -164,6 +171,21 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 		return check_specs(argc, argv);
+	}
+	if (!strcmp(cmd, "import")) {
+		char err[ERRLEN];
+		struct import_opts io = { .format = format, .root = o.submissions_root };
+		if (argc != 2) {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		io.spec_path = argv[0];
+		io.from = argv[1];
+		if (import_lab(&io, err) < 0) {
+			fprintf(stderr, "sockgrade: import: %s\n", err);
+			return EXIT_ERROR;
+		}
+		return EXIT_GRADED;
 	}
 	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck") || !strcmp(cmd, "kit")) {
 		char err[ERRLEN];
