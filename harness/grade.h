@@ -22,6 +22,7 @@ struct grade_opts {
 	int color;
 	int coverage;			/* 1: a coverage build runs the visible probes again */
 	int force;			/* 1: regrade submissions that have not changed */
+	const char *canvas_assignment;	/* canvas.csv's column, 'Name (id)'; NULL: the lab's title */
 };
 
 /* Grades the submissions of one lab; returns an exit status above. */

@@ -11,6 +11,7 @@
  */
 #include "grade.h"
 #include "import.h"
+#include "report.h"
 #include "sandbox.h"
 #include "spec.h"
 #include "util.h"
@@ -195,6 +196,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!strcmp(cmd, "grade")) {
+		o.canvas_assignment = getenv("CANVAS_ASSIGNMENT");
+		if (o.canvas_assignment && *o.canvas_assignment &&
+		    !report_canvas_column_ok(o.canvas_assignment)) {
+			fprintf(stderr, "sockgrade: CANVAS_ASSIGNMENT='%s' is not a Canvas column "
+					"'Name (id)', such as 'Lab 1 (12345)': the id is in the "
+					"assignment's address\n", o.canvas_assignment);
+			return EXIT_ERROR;
+		}
 		if (argc < 1 || (o.submissions && argc > 1)) {
 			fprintf(stderr, "sockgrade: grade takes one SPEC with --submissions, else one "
 					"or more\n");

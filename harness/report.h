@@ -9,6 +9,7 @@
  *   <lab>/index.html             the class: a row per student folder, charts        class.c, charts.c
  *   <lab>/grades.csv             the gradebook: a line per student folder           csv.c
  *   <lab>/junit.xml              for CI tools: a testsuite per student              junit.c
+ *   <lab>/canvas.csv, moodle.csv gradebook uploads, after an import (import.tsv)     gradebook.c
  *   <reports>/index.html         a row per lab                                      class.c
  *
  * lab.c reads a lab's results in two passes and streams its three files;
@@ -39,6 +40,24 @@ int report_lab(const char *lab_dir, char *err);
 
 /* Writes <reports>/index.html linking each <reports>/<lab>/index.html that exists (skip "selfcheck", "coverage", "kits" and dot names), with the lab title, number of students, mean score. */
 int report_index(const char *reports, char *err);
+
+/*
+ * The gradebook files of an import, beside grades.csv: <lab_dir>/canvas.csv
+ * (Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID,
+ * Section, then the column canvas_column, "Name (id)"; NULL: the lab's
+ * title, which Canvas takes for a new assignment) for the manifest's
+ * Canvas students, and <lab_dir>/moodle.csv (Moodle's grading worksheet:
+ * Identifier "Participant <id>", Full name, Grade, Maximum grade, Last
+ * modified (grade), Feedback comments) for its Moodle students; a score
+ * is the one grades.csv has, empty for a student not graded. manifest is
+ * the import's import.tsv, or NULL: then neither file is written and an
+ * old one is removed. *wrote gets 1 for canvas.csv, 2 for moodle.csv.
+ * Reads one results.json at a time.
+ */
+int report_gradebooks(const char *lab_dir, const char *manifest, const char *canvas_column,
+		      int *wrote, char *err);
+/* 1 when s is a Canvas gradebook column, "Name (id)": the id digits. */
+int report_canvas_column_ok(const char *s);
 
 /* For selfcheck: writes <dir>/index.html for the single results.json in <dir> (visible probes only, same look as student.html). */
 int report_selfcheck(const char *dir, char *err);

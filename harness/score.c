@@ -273,6 +273,8 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_kv_str(&w, "harness_error", in->harness_error);
 	jw_kv_int(&w, "harness_rss_kb", in->harness_rss_kb);
 	write_build(&w, in);
+	jw_key(&w, "import");
+	import_row_json(&w, in->import);
 	jw_key(&w, "coverage");
 	if (in->coverage) {
 		const struct coverage_info *c = in->coverage;
