@@ -12,5 +12,6 @@ Suite *make_launch_suite(void);
 Suite *make_probe_suite(void);
 Suite *make_report_suite(void);
 Suite *make_wire_suite(void);
+Suite *make_import_suite(void);
 
 #endif
