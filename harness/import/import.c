@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -431,6 +432,14 @@ static int cmp_by_key(const void *a, const void *b)
 	return c ? c : (i > k) - (i < k);
 }
 
+static const struct student *g_students_for_sort;
+
+static int cmp_by_folder(const void *a, const void *b)
+{
+	return strcmp(g_students_for_sort[*(const size_t *)a].folder,
+		      g_students_for_sort[*(const size_t *)b].folder);
+}
+
 static int folder_taken(const struct plan *P, size_t upto, const char *folder,
 			const struct import_manifest *old, int labfd)
 {
@@ -817,6 +826,8 @@ static int unpack_all(struct student *s, int dirfd, char *err)
 		char **v = NULL;
 		size_t n = 0, fresh = 0;
 		find_archives(dirfd, "", 0, &v, &n);
+		if (n)
+			qsort(v, n, sizeof *v, cmp_strp);	/* the same order on every file system */
 		for (size_t i = 0; i < n; i++) {
 			int known = 0;
 			for (size_t k = 0; k < nfailed; k++)
@@ -843,9 +854,8 @@ static int unpack_all(struct student *s, int dirfd, char *err)
 				s->b.files--;
 				if (have)
 					s->b.bytes -= st.st_size;
-				notes_add(&s->notes, "unpacked '%s' (%ld file%s and folder%s)",
-					  lms_t(0, v[i]), written, written == 1 ? "" : "s",
-					  written == 1 ? "" : "s");
+				notes_add(&s->notes, "unpacked '%s' (%ld entr%s)", lms_t(0, v[i]),
+					  written, written == 1 ? "y" : "ies");
 			} else {
 				failed = xrealloc(failed, (nfailed + 1) * sizeof *failed);
 				failed[nfailed++] = xstrdup(v[i]);
@@ -1092,7 +1102,7 @@ static void print_student(const struct student *s)
 		printf("      renamed '%s' to '%s'\n", lms_t(0, s->renamed[i].from),
 		       lms_t(1, s->renamed[i].to));
 	for (size_t i = 0; i < s->older.n; i++)
-		printf("      not used (an earlier upload): %s\n", lms_t(0, s->older.v[i]));
+		printf("      not graded (an earlier upload or attempt): %s\n", lms_t(0, s->older.v[i]));
 	for (size_t i = 0; i < s->notes.n; i++)
 		printf("      %s\n", lms_t(0, s->notes.v[i]));
 }
@@ -1119,6 +1129,13 @@ int import_lab(const struct import_opts *o, char *err)
 	memset(&P, 0, sizeof P);
 	P.stagefd = -1;
 	P.src.fd = -1;
+	/*
+	 * Names in archives are UTF-8 (zip's flag, pax): libarchive converts them
+	 * to the locale's charset, which in the C locale has no room for them.
+	 * This thread reads them in C.UTF-8 (glibc's, always there) until the end.
+	 */
+	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+	locale_t was = utf8 ? uselocale(utf8) : (locale_t)0;
 	if (spec_load(o->spec_path, &spec, err) < 0)
 		goto out;
 	P.spec = spec;
@@ -1157,9 +1174,12 @@ int import_lab(const struct import_opts *o, char *err)
 		goto out;
 	}
 	choose_entries(&P);
-	printf("import: '%s', a %s download%s, into %s/\n", lms_t(0, o->from),
-	       import_lms_title(format_names[P.fmt]), o->format && *o->format ? "" :
-	       " (as guessed: FORMAT= says otherwise)", lms_t(1, lab_dir));
+	printf("import: '%s', %s%s%s, into %s/\n", lms_t(0, o->from),
+	       P.fmt == F_FOLDERS ? "" : "a ", import_lms_title(format_names[P.fmt]),
+	       P.fmt == F_FOLDERS ? "" : " download", lms_t(1, lab_dir));
+	if (!o->format || !*o->format)
+		printf("  (the format is a guess: FORMAT=canvas, moodle, blackboard or folders "
+		       "says otherwise)\n");
 
 	/* each student's folder is made whole in the stage, then moved into place */
 	stage = xasprintf("%s/%s", lab_dir, STAGE);
@@ -1178,16 +1198,24 @@ int import_lab(const struct import_opts *o, char *err)
 	if (source_extract(&P.src, P.want, put_entry, &P, err) < 0)
 		goto out;
 	size_t late = 0, renamed = 0, noted = 0;
-	for (size_t k = 0; k < P.nst; k++) {
-		struct student *s = &P.st[k];
-		if (finish_student(&P, s, err) < 0)
+	size_t *order = xcalloc(P.nst + 1, sizeof *order);
+	for (size_t k = 0; k < P.nst; k++)
+		order[k] = k;
+	g_students_for_sort = P.st;
+	qsort(order, P.nst, sizeof *order, cmp_by_folder);
+	for (size_t j = 0; j < P.nst; j++) {
+		struct student *s = &P.st[order[j]];
+		if (finish_student(&P, s, err) < 0) {
+			free(order);
 			goto out;
+		}
 		char *dest = xasprintf("%s/%s", lab_dir, s->folder);
 		remove_tree(dest);
 		free(dest);
 		if (renameat(P.stagefd, s->folder, labfd, s->folder) < 0) {
 			snprintf(err, ERRLEN, "'%s/%s': cannot move into place: %s", lab_dir, s->folder,
 				 strerror(errno));
+			free(order);
 			goto out;
 		}
 		late += s->late;
@@ -1195,6 +1223,7 @@ int import_lab(const struct import_opts *o, char *err)
 		noted += s->notes.n > 0;
 		print_student(s);
 	}
+	free(order);
 	for (size_t i = 0; i < P.skipped.n; i++)
 		printf("  %s\n", P.skipped.v[i]);
 	if (write_manifest(&P, &old, lab_dir, labfd, err) < 0)
@@ -1213,5 +1242,9 @@ out:
 	spec_free(spec);
 	free(stage);
 	free(lab_dir);
+	if (utf8) {
+		uselocale(was);
+		freelocale(utf8);
+	}
 	return rc;
 }
