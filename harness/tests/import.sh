@@ -331,7 +331,18 @@ expect "canvas: results.json says what was renamed" \
 expect "canvas: the student's page shows the rename" sh -c "grep -q 'Renamed by the importer' '$r/jonesann_1002/student.html' && grep -q '<code>helloserver.c</code> → <code>hello_server.c</code>' '$r/jonesann_1002/student.html'"
 expect "canvas: and the late mark" grep -q 'Marked late by Canvas' "$r/jonesann_1002/student.html"
 expect "canvas: and the upload not graded" grep -q 'Handed in but not graded' "$r/o-brien-sean_1003/student.html"
+expect "canvas: the results files are Gradescope's format" sh -c "python3 '$top/harness/tests/validate_results.py' '$r' >/dev/null"
 expect "canvas: a page without an import says nothing of one" [ -z "$(grep -l 'id="handin"' "$r/.reference/index.html" 2>/dev/null)" ]
+
+# the manifest's line is part of what a result was graded from
+grade root-canvas
+expect "canvas: a second run reuses the results" grep -q "smithbob_1001 .*unchanged since the last run" "$logs/grade-root-canvas.log"
+awk -F'\t' 'BEGIN { OFS = "\t" } $1 == "smithbob_1001" { $6 = "late" } { print }' \
+	"$tmp/root-canvas/hello/import.tsv" >"$logs/late.tsv" && cp "$logs/late.tsv" "$tmp/root-canvas/hello/import.tsv"
+grade root-canvas
+expect "canvas: a changed manifest line regrades that student only" sh -c \
+	"! grep -q 'smithbob_1001 .*unchanged' '$logs/grade-root-canvas.log' && grep -q 'jonesann_1002 .*unchanged' '$logs/grade-root-canvas.log'"
+expect "canvas: and its page says late" grep -q 'Marked late by Canvas' "$r/smithbob_1001/student.html"
 
 grade root-moodle
 expect "moodle: graded, exit 0 (got $rc): $(tail -3 "$logs/grade-root-moodle.log")" [ "$rc" = 0 ]
