@@ -232,8 +232,18 @@ int source_extract(struct source *s, const unsigned char *want, source_put_fn pu
 				continue;
 			int fd = -1, rc;
 			struct reader r = { fd_read, &fd };
-			if (e->kind == 'f')
-				fd = openat(s->fd, e->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (e->kind == 'f') {
+				/* through its folders as listed, no link followed on the way */
+				const char *slash = strrchr(e->path, '/');
+				char *dir = slash ? xstrndup(e->path, (size_t)(slash - e->path)) : xstrdup("");
+				int dfd = tree_open_dir(s->fd, dir);
+				if (dfd >= 0) {
+					fd = openat(dfd, slash ? slash + 1 : e->path,
+						    O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+					close(dfd);
+				}
+				free(dir);
+			}
 			rc = put(ctx, i, fd < 0 ? NULL : &r, err);
 			if (fd >= 0)
 				close(fd);
