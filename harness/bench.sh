@@ -38,28 +38,36 @@ make_class() {
 	done
 }
 
-# The compile-only floor: the same programs built by one make -jJOBS, no harness.
-compile_floor() {
-	local lab=$1 dir=$2 spec="$top/specs/$lab.yaml"
-	local cflags progs
+# The compile-only floor: the same programs built by one make -jJOBS, no harness. The files of
+# each program are those the grader compiled (results.json's build.programs[].sources: the named
+# source and its helpers), so that the floor builds what the grader builds.
+compile_floor() { # lab class jobs results
+	local lab=$1 dir=$2
+	local spec="$top/specs/$lab.yaml" cflags ldflags cc
+	cc=$(sed -n 's/^  cc: //p' "$spec" | head -1)
 	cflags=$(sed -n 's/^  cflags: //p' "$spec" | head -1)
 	ldflags=$(sed -n 's/^  ldflags: //p' "$spec" | head -1)
-	progs=$(awk '/^programs:/{p=1;next} /^[a-z]/{p=0} p && /^  [a-z_]+:$/{sub(":","",$1); print $1}' "$spec")
-	{
-		echo "all:"
-		for d in "$dir"/*/; do
-			for p in $progs; do
-				if [ -f "$d/Makefile" ]; then
-					echo "all: $d$p.floor"
-					printf '%s%s.floor:\n\t-$(MAKE) -s -C %s %s >/dev/null 2>&1; touch $@\n' "$d" "$p" "$d" "$p"
-				elif [ -f "$d$p.c" ]; then
-					echo "all: $d$p.floor"
-					printf '%s%s.floor:\n\t-cc %s -o %s%s.bin %s%s.c %s >/dev/null 2>&1; touch $@\n' \
-						"$d" "$p" "$cflags" "$d" "$p" "$d" "$p" "$ldflags"
-				fi
-			done
-		done
-	} >"$tmp/floor.mk"
+	python3 - "$4" "$dir" "${cc:-cc}" "$cflags" "$ldflags" >"$tmp/floor.mk" <<'PY'
+import json, os, shlex, sys
+results, cls, cc, cflags, ldflags = sys.argv[1:6]
+print("all:")
+for s in sorted(os.listdir(cls)):
+    p = os.path.join(results, s, "results.json")
+    if not os.path.exists(p):
+        continue
+    d = os.path.join(cls, s)
+    for prog in (json.load(open(p))["extra_data"]["build"] or {}).get("programs", []):
+        name, floor = prog["name"], shlex.quote(os.path.join(d, prog["name"] + ".floor"))
+        if prog["used_makefile"]:
+            cmd = "-$(MAKE) -s -C %s %s" % (shlex.quote(d), shlex.quote(name))
+        elif prog.get("sources"):
+            srcs = " ".join(shlex.quote(os.path.join(d, f)) for f in prog["sources"])
+            cmd = "-%s %s -o %s %s %s" % (cc, cflags, shlex.quote(os.path.join(d, name + ".bin")),
+                                        srcs, ldflags)
+        else:
+            continue
+        print("all: %s\n%s:\n\t%s >/dev/null 2>&1; touch $@" % (floor, floor, cmd))
+PY
 	local t0 t1
 	t0=$(date +%s%N)
 	make -s -j"$3" -f "$tmp/floor.mk" all >/dev/null 2>&1 || true
@@ -102,7 +110,6 @@ for lab in "${labs[@]}"; do
 	class="$tmp/class-$lab"
 	make_class "$lab" "$class"
 	for j in "$jobs" 1; do
-		floor=$(compile_floor "$lab" "$class" "$j")
 		rm -rf "$tmp/r"
 		t0=$(date +%s%N)
 		SOCKGRADE_STATS=1 "$bin" grade --force --no-coverage --jobs "$j" --reports "$tmp/r" \
@@ -110,6 +117,7 @@ for lab in "${labs[@]}"; do
 			echo "bench: grading $lab failed:"; tail -20 "$tmp/log"; exit 1; }
 		t1=$(date +%s%N)
 		wall=$(echo $(( (t1 - t0) / 1000000 )))
+		floor=$(compile_floor "$lab" "$class" "$j" "$tmp/r/$lab")
 		main_rss=$(sed -n 's/^stats: main_rss_kb=//p' "$tmp/log")
 		results+=("$(summarise "$tmp/r/$lab" "$wall" "$floor" "$main_rss" "$lab" "$j")")
 		find "$class" -name '*.floor' -delete

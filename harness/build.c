@@ -5,6 +5,7 @@
  * through the sandbox: a student Makefile is student code.
  */
 #include "build.h"
+#include "diag.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #define COPY_MAX_FILES 2000
+#define BUILD_MEMORY_MB 1024	/* make, the compiler and the linker together */
 #define COPY_MAX_DEPTH 64	/* folders in folders: deeper is no lab's layout */
 
 static char *known_compiler;
@@ -153,6 +155,9 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* The plain files at the top of the scratch copy, sorted, ", "-separated. */
+#define LIST_MAX_NAMES 40
+#define LIST_NAME_MAX 64
+
 static char *list_files(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -171,11 +176,16 @@ static char *list_files(const char *dir)
 		closedir(d);
 	}
 	qsort(names, n, sizeof *names, cmp_str);
+	/* shown in every page and reason that names the files: a bounded list of bounded names */
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(&sb, "%s%s", i ? ", " : "", names[i]);
+		if (i < LIST_MAX_NAMES)
+			sb_addf(&sb, "%s%.*s%s", i ? ", " : "", LIST_NAME_MAX, names[i],
+				strlen(names[i]) > LIST_NAME_MAX ? "…" : "");
 		free(names[i]);
 	}
 	free(names);
+	if (n > LIST_MAX_NAMES)
+		sb_addf(&sb, " and %zu more", n - LIST_MAX_NAMES);
 	if (!n)
 		sb_adds(&sb, "(no files)");
 	return sb_detach(&sb, NULL);
@@ -203,51 +213,138 @@ static int contains_ci(const char *hay, const char *needle)
 	return hay && strcasestr(hay, needle) != NULL;
 }
 
-/* The first line of the log that says "error", for a one-line reason. */
-static char *first_error(const char *log)
+/* text with the scratch folder's path (as given, and as the kernel resolves it) made relative. */
+static char *relative(const char *text, size_t len, const char *scratch, size_t *outlen)
 {
-	const char *p = log;
-	while (p && *p) {
-		const char *nl = strchr(p, '\n');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
-		char *line = xstrndup(p, len);
-		if (strstr(line, "error") || strstr(line, "Error")) {
-			if (len > 200)
-				line[200] = '\0';
-			return line;
-		}
-		free(line);
-		p = nl ? nl + 1 : NULL;
+	size_t n;
+	char *a = diag_strip_dir(text, len, scratch, &n);
+	char *real = realpath(scratch, NULL);
+	if (real && strcmp(real, scratch)) {
+		char *b = diag_strip_dir(a, n, real, &n);
+		free(a);
+		a = b;
 	}
-	return NULL;
+	free(real);
+	if (outlen)
+		*outlen = n;
+	return a;
 }
 
-static void explain_failure(struct build_prog *bp, const char *tool)
+static void add_arg(const char ***argv, size_t *n, char *arg)
 {
-	struct strbuf sb = STRBUF_INIT;
-	char *first = first_error(bp->log);
+	*argv = xrealloc(*argv, (*n + 2) * sizeof **argv);
+	(*argv)[(*n)++] = arg;
+	(*argv)[*n] = NULL;
+}
 
-	if (bp->v.status == V_TIME) {
-		sb_addf(&sb, "the build took too long (%s was stopped)", tool);
-	} else if (contains_ci(bp->log, "winsock2.h") || contains_ci(bp->log, "windows.h")) {
-		sb_adds(&sb, "Windows-only code (WinSock2.h/windows.h): this lab builds on Linux; "
-			     "use <sys/socket.h>, <netinet/in.h>, <arpa/inet.h>, <unistd.h> and close()");
-	} else if (bp->used_makefile && bp->log && strstr(bp->log, "No rule to make target")) {
-		sb_addf(&sb, "the Makefile has no target '%s'", bp->name);
+static void free_args(const char **argv, size_t argc)
+{
+	for (size_t i = 0; i < argc; i++)
+		free((char *)argv[i]);
+	free(argv);
+}
+
+/*
+ * The first error of a failed compile as GCC's structured diagnostics give
+ * it: the same compiler, flags and files again with -fsyntax-only and
+ * -fdiagnostics-format=json, so that the build log keeps the compiler's own
+ * text. NULL when the compiler writes no JSON (clang, older GCC) or reports
+ * no error that way: the caller then reads the text.
+ */
+static char *json_first_error(struct sandbox *sb, const struct spec *spec,
+			      const struct program *prog, const char *scratch,
+			      const struct build_prog *bp)
+{
+	const char **argv = NULL;
+	size_t argc = 0;
+	split_words(spec->cc, &argv, &argc);
+	split_words(prog->cflags ? prog->cflags : spec->cflags, &argv, &argc);
+	split_words("-fdiagnostics-format=json -fsyntax-only", &argv, &argc);
+	for (size_t i = 0; i < bp->src.nfiles; i++)
+		add_arg(&argv, &argc, xstrdup(bp->src.files[i]));
+
+	struct sandbox_limits lim;
+	sandbox_default_limits(&lim);
+	lim.cpu_ms = spec->build_within_ms;
+	lim.output_cap = 256 * 1024;
+	lim.memory_mb = BUILD_MEMORY_MB;
+	struct spawn sp = { .argv = argv, .cwd = scratch, .merge_output = 1, .lim = &lim };
+	struct strbuf out = STRBUF_INIT;
+	struct verdict v;
+	char err[ERRLEN];
+	char *found = NULL;
+	if (sandbox_run(sb, &sp, scaled_ms(spec->build_within_ms), &out, &v, err) == 0 && out.len) {
+		size_t len;
+		char *rel = relative(out.buf, out.len, scratch, &len);
+		int arrays;
+		found = diag_first_json(rel, len, &arrays);
+		free(rel);
+	}
+	sb_release(&out);
+	free_args(argv, argc);
+	return found;
+}
+
+/*
+ * Why a program has no binary, in one line: the first real diagnostic (the
+ * linker's, GCC's JSON, or the text's first error line), not the summary
+ * that the build failed. sb, spec and prog serve the JSON rerun; prog is
+ * NULL where there must be none (Makefile and coverage builds).
+ */
+static void explain_failure(struct build_prog *bp, const char *tool, struct sandbox *sb,
+			    const struct spec *spec, const struct program *prog,
+			    const char *scratch)
+{
+	struct strbuf out = STRBUF_INIT;
+	enum diag_kind kind = DIAG_NONE;
+	char *first = NULL;
+	int windows = contains_ci(bp->log, "winsock2.h") || contains_ci(bp->log, "windows.h");
+	/* the compiler, or what it ran (cc1, ld), was stopped by the build's memory limit */
+	int memory = bp->v.status == V_MEMORY ||
+		     (bp->log && (strstr(bp->log, "Killed signal terminated program") ||
+				  strstr(bp->log, "out of memory allocating") ||
+				  strstr(bp->log, "virtual memory exhausted")));
+
+	if (bp->v.status == V_EXIT && !windows && !memory) {
+		first = diag_first_text(bp->log, &kind);
+		if (kind != DIAG_LINK && prog && !bp->used_makefile) {
+			char *json = json_first_error(sb, spec, prog, scratch, bp);
+			if (json) {
+				free(first);
+				first = json;
+				kind = DIAG_COMPILE;
+			}
+		}
+	}
+	if (memory) {
+		sb_addf(&out, "the build was stopped by the memory limit (%d MiB): %s used more memory "
+			      "than a build may", BUILD_MEMORY_MB, tool);
+	} else if (bp->v.status == V_TIME) {
+		sb_addf(&out, "the build took too long (%s was stopped)", tool);
+	} else if (windows) {
+		sb_adds(&out, "Windows-only code (WinSock2.h/windows.h): this lab builds on Linux; "
+			      "use <sys/socket.h>, <netinet/in.h>, <arpa/inet.h>, <unistd.h> and close()");
+	} else if (bp->used_makefile && bp->log && strstr(bp->log, "No rule to make target") &&
+		   !strstr(bp->log, ", needed by")) {
+		sb_addf(&out, "the Makefile has no target '%s'", bp->name);
 	} else if (bp->v.status == V_ERROR) {
-		sb_addf(&sb, "%s could not run: %s", tool, bp->v.detail);
+		char *d = relative(bp->v.detail, strlen(bp->v.detail), scratch, NULL);
+		sb_addf(&out, "%s could not run: %s", tool, d);
+		free(d);
 	} else if (bp->v.status != V_OK) {
 		struct strbuf d = STRBUF_INIT;
 		verdict_describe(&bp->v, &d);
-		sb_addf(&sb, "does not compile (%s %s)", tool, d.buf);
+		sb_addf(&out, "does not %s (%s %s)", kind == DIAG_LINK ? "link" : "compile", tool, d.buf);
+		if (!first && bp->v.status != V_EXIT)
+			first = diag_first_text(bp->log, &kind);
 		if (first)
-			sb_addf(&sb, ": %s", first);
+			sb_addf(&out, ": %s", first);
 		sb_release(&d);
 	} else {
-		sb_addf(&sb, "%s succeeded but produced no executable '%s'", tool, bp->name);
+		sb_addf(&out, "%s succeeded but produced no executable '%s'", tool, bp->name);
 	}
 	free(first);
-	bp->why = sb_detach(&sb, NULL);
+	bp->why = sb_detach(&out, NULL);
 }
 
 static int has_makefile(const char *dir)
@@ -262,13 +359,6 @@ static int has_makefile(const char *dir)
 			return 1;
 	}
 	return 0;
-}
-
-static void add_arg(const char ***argv, size_t *n, char *arg)
-{
-	*argv = xrealloc(*argv, (*n + 2) * sizeof **argv);
-	(*argv)[(*n)++] = arg;
-	(*argv)[*n] = NULL;
 }
 
 /* cov_obj: for the coverage build, the flush object to link in; NULL for the plain build. */
@@ -294,16 +384,11 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 			add_arg(&argv, &argc, xasprintf("LDLIBS=%s", cov_obj));
 		}
 	} else {
-		for (size_t i = 0; i < prog->nsources; i++) {
-			char *p = xasprintf("%s/%s", scratch, prog->sources[i]);
-			struct stat st;
-			int found = lstat(p, &st) == 0 && S_ISREG(st.st_mode);
-			free(p);
-			if (!found) {
-				bp->why = xasprintf("'%s' not found; the submission has: %s",
-						    prog->sources[i], files);
-				return;
-			}
+		sources_choose(scratch, prog, &bp->src);
+		if (bp->src.missing) {
+			bp->why = xasprintf("'%s' not found; the submission has: %s", bp->src.missing,
+					    files);
+			return;
 		}
 		tool = spec->cc;
 		split_words(spec->cc, &argv, &argc);
@@ -312,8 +397,8 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 			split_words("--coverage", &argv, &argc);
 		split_words("-o", &argv, &argc);
 		split_words(prog->name, &argv, &argc);
-		for (size_t i = 0; i < prog->nsources; i++)
-			split_words(prog->sources[i], &argv, &argc);
+		for (size_t i = 0; i < bp->src.nfiles; i++)
+			add_arg(&argv, &argc, xstrdup(bp->src.files[i]));
 		if (cov_obj)
 			split_words(cov_obj, &argv, &argc);
 		split_words(spec->ldflags, &argv, &argc);
@@ -321,13 +406,14 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 	struct strbuf cmd = STRBUF_INIT;
 	for (size_t i = 0; i < argc; i++)
 		sb_addf(&cmd, "%s%s", i ? " " : "", argv[i]);
-	bp->command = sb_detach(&cmd, NULL);
+	bp->command = relative(cmd.buf, cmd.len, scratch, NULL);
+	sb_release(&cmd);
 
 	struct sandbox_limits lim;
 	sandbox_default_limits(&lim);
 	lim.cpu_ms = spec->build_within_ms;
 	lim.output_cap = 256 * 1024;
-	lim.memory_mb = 0;	/* compilers and sanitizer builds need their address space */
+	lim.memory_mb = BUILD_MEMORY_MB;	/* #include "/dev/zero" grew cc1 to 3 GiB in 20 s */
 	struct spawn sp = { .argv = argv, .cwd = scratch, .merge_output = 1, .lim = &lim };
 	struct strbuf log = STRBUF_INIT;
 	char err[ERRLEN];
@@ -335,10 +421,10 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 		bp->v.status = V_ERROR;
 		snprintf(bp->v.detail, sizeof bp->v.detail, "%s", err);
 	}
-	bp->log = sb_detach(&log, NULL);
-	for (size_t i = 0; i < argc; i++)
-		free((char *)argv[i]);
-	free(argv);
+	/* the compiler's words, with paths relative to the submission */
+	bp->log = relative(log.buf ? log.buf : "", log.len, scratch, NULL);
+	sb_release(&log);
+	free_args(argv, argc);
 
 	char *bin = xasprintf("%s/%s", scratch, prog->name);
 	struct stat st;
@@ -349,7 +435,7 @@ static void build_one(struct sandbox *sb, const struct spec *spec, const struct 
 		return;
 	}
 	free(bin);
-	explain_failure(bp, tool);
+	explain_failure(bp, tool, sb, spec, makefile || cov_obj ? NULL : prog, scratch);
 }
 
 /* Writes gcov data when a program is stopped by a signal, so that a server that never exits
@@ -429,7 +515,9 @@ static int build_all(struct sandbox *sb, const struct spec *spec, const char *sr
 		/* the submission's own fault (too big, too deep) is a build failure, not ours */
 		for (size_t i = 0; i < spec->nprograms; i++) {
 			out->progs[i].name = xstrdup(spec->programs[i].name);
-			out->progs[i].why = xasprintf("the submission could not be copied: %s", why);
+			char *e = relative(why, strlen(why), scratch, NULL);
+			out->progs[i].why = xasprintf("the submission could not be copied: %s", e);
+			free(e);
 		}
 		out->files = xstrdup("");
 		out->notes = sb_detach(&notes, NULL);
@@ -485,6 +573,7 @@ void build_result_release(struct build_result *b)
 		free(b->progs[i].why);
 		free(b->progs[i].command);
 		free(b->progs[i].log);
+		source_set_release(&b->progs[i].src);
 	}
 	free(b->progs);
 	free(b->files);

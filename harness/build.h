@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "sandbox.h"
+#include "sources.h"
 #include "spec.h"
 
 struct build_prog {
@@ -12,9 +13,10 @@ struct build_prog {
 	int ok;
 	char *binary;		/* absolute path in the scratch copy, when ok */
 	char *why;		/* one line: why there is no binary */
-	char *command;		/* what was run */
-	char *log;		/* compiler or make output */
+	char *command;		/* what was run, paths relative to the submission */
+	char *log;		/* compiler or make output, paths relative to the submission */
 	int used_makefile;
+	struct source_set src;	/* the files compiled into it and those left out (no Makefile) */
 	struct verdict v;
 };
 

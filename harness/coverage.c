@@ -11,10 +11,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int has_suffix_file(const char *dir, const char *suffix)
 {
@@ -46,6 +48,13 @@ static double summary_pct(const char *log, const char *what)
 	return end == p + 1 || *end != '%' ? -1 : v;
 }
 
+/*
+ * lcov and genhtml read what the student's build produced: they get the
+ * limits of a build (TOOL_MEMORY_MB), so that crafted coverage data cannot
+ * take the grading host's memory. 0, 1 (failed: log says why), or -1.
+ */
+#define TOOL_MEMORY_MB 1024
+
 static int run_tool(struct sandbox *sb, const char *const *argv, const char *cwd,
 		    struct strbuf *log, char *err)
 {
@@ -53,11 +62,153 @@ static int run_tool(struct sandbox *sb, const char *const *argv, const char *cwd
 	struct sandbox_limits lim;
 	sandbox_default_limits(&lim);
 	lim.cpu_ms = 60000;
-	lim.memory_mb = 0;
+	lim.memory_mb = TOOL_MEMORY_MB;
 	struct spawn sp = { .argv = argv, .cwd = cwd, .merge_output = 1, .lim = &lim };
 	if (sandbox_run(sb, &sp, 120000, log, &v, err) < 0)
 		return -1;
+	if (v.status == V_MEMORY) {
+		/* the first line is the reason shown: say it first */
+		sb_reset(log);
+		sb_addf(log, "%s was stopped by the memory limit (%d MiB)\n", argv[0], TOOL_MEMORY_MB);
+	}
 	return v.status == V_OK ? 0 : 1;
+}
+
+/*
+ * genhtml writes source file and folder names into its pages unescaped (in
+ * <title>, in href, in text): a student's folder named
+ * `q" autofocus onfocus=...` runs script there. So genhtml never sees a
+ * student's name: each source named in the tracefile is copied (by us, never
+ * following a link) to SAFE_DIR/<name with every byte but [A-Za-z0-9._-/]
+ * made '_'>, a clash given a ~N suffix, and the tracefile is rewritten to
+ * point there. The pages then name only safe text.
+ */
+#define SAFE_DIR ".sockgrade-coverage-src"
+
+struct safe_names {
+	char **orig, **safe;
+	size_t n;
+};
+
+/* The safe name of rel: the same for the same rel, never one another rel has. */
+static char *safe_name(const char *rel, struct safe_names *sn)
+{
+	for (size_t i = 0; i < sn->n; i++)
+		if (!strcmp(sn->orig[i], rel))
+			return xstrdup(sn->safe[i]);
+	char *s = xstrdup(rel);
+	for (char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '.' || *p == '_' || *p == '-' || *p == '/'))
+			*p = '_';
+	/* no "..", no hidden or empty component in what we create */
+	for (char *p = s; *p; p++)
+		if (*p == '.' && (p == s || p[-1] == '/'))
+			*p = '_';
+	for (unsigned k = 1;; k++) {
+		size_t i = 0;
+		while (i < sn->n && strcmp(sn->safe[i], s))
+			i++;
+		if (i == sn->n)
+			break;
+		/* a clash: name~K.ext */
+		char *base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+		char *dot = strrchr(base, '.');
+		size_t stem = dot && dot != base ? (size_t)(dot - s) : strlen(s);
+		char *t = xasprintf("%.*s~%u%s", (int)stem, s, k, s + stem);
+		free(s);
+		s = t;
+	}
+	sn->orig = xrealloc(sn->orig, (sn->n + 1) * sizeof *sn->orig);
+	sn->safe = xrealloc(sn->safe, (sn->n + 1) * sizeof *sn->safe);
+	sn->orig[sn->n] = xstrdup(rel);
+	sn->safe[sn->n++] = xstrdup(s);
+	return s;
+}
+
+static void safe_names_release(struct safe_names *sn)
+{
+	for (size_t i = 0; i < sn->n; i++) {
+		free(sn->orig[i]);
+		free(sn->safe[i]);
+	}
+	free(sn->orig);
+	free(sn->safe);
+}
+
+/* Copies from (a regular file, not followed if a link) to to, making its folders. */
+static int copy_source(const char *from, const char *to)
+{
+	struct strbuf data = STRBUF_INIT;
+	int fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	int rc = -1;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+		goto out;
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		sb_add(&data, buf, (size_t)n);
+	char *dir = xstrdup(to);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	mkdir_p(dir, 0755);
+	free(dir);
+	char err[ERRLEN];
+	rc = write_file_atomic(to, data.buf ? data.buf : "", data.len, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	sb_release(&data);
+	return rc;
+}
+
+/* Rewrites scratch/info so that every SF: names a safe copy under scratch/SAFE_DIR; 0 or -1. */
+static int tracefile_safe_names(const char *scratch, const char *info, char *err)
+{
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	struct safe_names sn = { NULL, NULL, 0 };
+	size_t plen = strlen(scratch);
+	int rc = -1;
+	if (read_file(info, &in) < 0 || !in.buf) {
+		snprintf(err, ERRLEN, "cannot read the tracefile: %s", strerror(errno));
+		goto out;
+	}
+	for (char *line = in.buf; line && *line;) {
+		char *nl = strchr(line, '\n');
+		size_t len = nl ? (size_t)(nl - line) : strlen(line);
+		if (len > 3 && !strncmp(line, "SF:", 3)) {
+			char *path = xstrndup(line + 3, len - 3);
+			const char *rel = !strncmp(path, scratch, plen) && path[plen] == '/' ? path + plen + 1
+											  : path;
+			while (*rel == '/')
+				rel++;
+			char *safe = safe_name(rel, &sn);
+			char *to = xasprintf("%s/%s/%s", scratch, SAFE_DIR, safe);
+			if (copy_source(path, to) < 0) {
+				snprintf(err, ERRLEN, "cannot copy a source for its page");
+				free(path);
+				free(safe);
+				free(to);
+				goto out;
+			}
+			sb_addf(&out, "SF:%s\n", to);
+			free(path);
+			free(safe);
+			free(to);
+		} else {
+			sb_add(&out, line, len);
+			sb_adds(&out, "\n");
+		}
+		line = nl ? nl + 1 : NULL;
+	}
+	rc = write_file_atomic(info, out.buf ? out.buf : "", out.len, err);
+out:
+	safe_names_release(&sn);
+	sb_release(&in);
+	sb_release(&out);
+	return rc;
 }
 
 int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, int used_makefile,
@@ -76,9 +227,10 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	 * No student process runs from here on.
 	 */
 	char *info = xasprintf("%s/.sockgrade-coverage.info", scratch);
+	char *safe_dir = xasprintf("%s/" SAFE_DIR, scratch);
 	remove_tree(html);
 	remove_tree(info);
-	free(info);
+	remove_tree(safe_dir);
 	if (!has_suffix_file(scratch, ".gcno")) {
 		snprintf(ci->why, sizeof ci->why, "no coverage: %s",
 			 used_makefile ? "built without the spec's flags (the Makefile ignores CFLAGS)"
@@ -89,13 +241,20 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 		snprintf(ci->why, sizeof ci->why, "no coverage: no program of the coverage build ran");
 		goto out;
 	}
+	/* SOCKGRADE_TEST_WEAKEN=names leaves the names as they are, for the isolation test only */
+	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
+	int keep_names = weaken && strstr(weaken, "names");
 	const char *capture[] = { "lcov", "--quiet", "--capture", "--directory", ".", "--no-external",
 				  "--rc", "lcov_branch_coverage=1", "--output-file",
 				  ".sockgrade-coverage.info", NULL };
 	const char *gen[] = { "genhtml", "--branch-coverage", "--legend", "--title", "your code",
-			      "--prefix", scratch, "--output-directory", ".sockgrade-coverage",
+			      "--prefix", keep_names ? scratch : safe_dir, "--output-directory", ".sockgrade-coverage",
 			      ".sockgrade-coverage.info", NULL };
 	int r = run_tool(sb, capture, scratch, &log, err);
+	if (r == 0 && !keep_names && tracefile_safe_names(scratch, info, err) < 0) {
+		snprintf(ci->why, sizeof ci->why, "no coverage: %s", err);
+		goto out;
+	}
 	if (r == 0) {
 		sb_reset(&log);
 		r = run_tool(sb, gen, scratch, &log, err);
@@ -130,5 +289,7 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 out:
 	sb_release(&log);
 	free(html);
+	free(info);
+	free(safe_dir);
 	return rc;
 }

@@ -59,19 +59,18 @@ struct lab {
 };
 
 /*
- * A build slot: one of build_slots lock files, held with flock while a worker
- * compiles, so that at most JOBS builds run at once however many workers
- * wait on their programs. The kernel frees a slot when its worker dies.
- * Returns the descriptor that holds it, or -1 (then the build just runs).
+ * A slot: one of n lock files dir/<prefix>-K, held with flock, so that at
+ * most n holders run at once. The kernel frees a slot when its holder dies.
+ * Returns the descriptor that holds it, or -1 (then the work just runs).
  */
-static int build_slot_acquire(const struct lab *L)
+static int slot_acquire(const char *dir, const char *prefix, int n)
 {
 	int fd = -1;
 	for (int pass = 0; pass < 2 && fd < 0; pass++) {
-		for (int i = 0; i < L->build_slots; i++) {
+		for (int i = 0; i < n; i++) {
 			/* the first pass takes a free slot; the second waits on one */
-			int k = pass ? (int)(getpid() % L->build_slots) : i;
-			char *path = xasprintf("%s/.slot-%d", L->workroot, k);
+			int k = pass ? (int)(getpid() % n) : i;
+			char *path = xasprintf("%s/%s-%d", dir, prefix, k);
 			int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 			free(path);
 			if (f < 0)
@@ -90,6 +89,12 @@ static int build_slot_acquire(const struct lab *L)
 		}
 	}
 	return fd;
+}
+
+/* A build slot: at most JOBS builds at once however many workers wait on their programs. */
+static int build_slot_acquire(const struct lab *L)
+{
+	return slot_acquire(L->workroot, ".slot", L->build_slots);
 }
 
 static void build_slot_release(int fd)
@@ -145,6 +150,12 @@ static void programs_of(const struct build_result *b, char ***bins, char ***why)
 
 /* Probes of one submission that run at once, each in a process and a network of its own. */
 #define PROBES_AT_ONCE SANDBOX_MAX_SPLITS
+/*
+ * Probes at once in the whole run, whatever JOBS is: each holds at most
+ * MAX_BUFFERED (64 MiB) of what peers sent, so the harness holds at most
+ * 4 GiB of it in all. 64 is what JOBS=2 reaches by itself.
+ */
+#define PROBE_SLOTS 64
 
 /* A result that says the grader, not the student, failed this probe. */
 static void harness_failure(const struct probe *probe, struct probe_result *res, const char *why)
@@ -176,6 +187,9 @@ static void probe_process(const struct probe_env *penv, const struct probe *prob
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(3);	/* the runner died before the line above */
+	/* held until this process ends: at most PROBE_SLOTS probes, so harness buffers are bounded */
+	if (env.slots)
+		slot_acquire(env.slots, ".probe", PROBE_SLOTS);
 	if (sandbox_split(env.sb, err) < 0) {
 		harness_failure(probe, &res, err);
 	} else {
@@ -520,7 +534,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	programs_of(&build, &bins, &why);
 	struct probe_env env = {
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
-		.seed = L->seed, .is_reference = record, .ref = &L->ref,
+		.seed = L->seed, .is_reference = record, .ref = &L->ref, .slots = L->workroot,
 	};
 	const struct probe **chosen = choose_probes(spec, L->selfcheck, &nres);
 	run_probes(&env, chosen, nres, results);
@@ -588,8 +602,12 @@ static void worker_main(struct lab *L, const char *src, const char *student, con
 		_exit(3);
 	signal(SIGPIPE, SIG_IGN);
 	int rc = grade_one(L, src, student, out_dir, record, err);
-	if (rc < 0)
-		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", student, err);
+	if (rc < 0) {
+		char *name = term_cut(student, 256), *why = term_cut(err, 1024);
+		fprintf(stderr, "sockgrade: internal error grading '%s': %s\n", name, why);
+		free(name);
+		free(why);
+	}
 	if (rc == 0 && print) {
 		char *fp = xasprintf("%s/.fingerprint", out_dir);
 		if (write_file_atomic(fp, print, strlen(print), err) < 0)
@@ -825,8 +843,10 @@ static int retire_gone(const char *lab_dir, char **students, size_t n)
 		if (is_dir(from) && access(res, F_OK) == 0 && (mkdir(gone, 0755) == 0 || errno == EEXIST)) {
 			remove_tree(to);
 			if (rename(from, to) == 0) {
+				char *name = term_cut(e->d_name, 256);
 				printf("  %-28s no longer in the submissions: its results moved to .gone/\n",
-				       e->d_name);
+				       name);
+				free(name);
 				moved++;
 			}
 		}
@@ -844,9 +864,11 @@ static void print_summary(const char *student, const char *out_dir)
 {
 	char *path = xasprintf("%s/results.json", out_dir);
 	struct json *root = json_parse_file(path, NULL);
+	/* a folder's name is the student's: no control character of it reaches the terminal */
+	char *name = term_cut(student, 256);
 
 	if (!root) {
-		printf("  %-28s no results\n", student);
+		printf("  %-28s no results\n", name);
 	} else {
 		const struct json *x = json_get(root, "extra_data");
 		const char *herr = json_get_str(x, "harness_error", NULL);
@@ -855,14 +877,18 @@ static void print_summary(const char *student, const char *out_dir)
 		for (size_t i = 0; i < json_len(progs); i++)
 			if (!json_bool(json_get(json_at(progs, i), "ok"), 0))
 				built = 0;
-		if (herr)
-			printf("  %-28s not graded: %s\n", student, herr);
-		else
-			printf("  %-28s %3.0f / %-3.0f%s\n", student, json_get_num(root, "score", 0),
+		if (herr) {
+			char *h = term_cut(herr, 1024);
+			printf("  %-28s not graded: %s\n", name, h);
+			free(h);
+		} else {
+			printf("  %-28s %3.0f / %-3.0f%s\n", name, json_get_num(root, "score", 0),
 			       json_get_num(x, "max_score", 0), built ? "" : "  (does not build)");
+		}
 		json_free(root);
 	}
 	fflush(stdout);
+	free(name);
 	free(path);
 }
 
@@ -898,8 +924,9 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 			if (unchanged(L, src, students[next], out, print, sizeof print)) {
 				if (isatty(2))
 					fputs("\r\033[K", stderr);
-				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n",
-				       students[next]);
+				char *name = term_cut(students[next], 256);
+				printf("  %-28s unchanged since the last run (FORCE=1 regrades)\n", name);
+				free(name);
 				free(src);
 				free(out);
 				next++;
@@ -999,7 +1026,7 @@ static int grade_reference(struct lab *L, const char *ref_dir)
 			continue;
 		failed++;
 		fprintf(stderr, "%s: the reference fails probe '%s' at step %d: %s\n", L->spec->path,
-			json_get_str(p, "name", "?"), (int)json_get_num(p, "failed_step", 0),
+			json_get_str(p, "name", "?"), json_get_int(p, "failed_step", 0, 1 << 20, 0),
 			json_get_str(p, "why", "?"));
 	}
 	const struct json *progs = json_get(json_get(json_get(root, "extra_data"), "build"),

@@ -9,6 +9,7 @@
  * below are the one place where the names meet.
  */
 #include "json.h"
+#include "util.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -46,45 +47,7 @@ static json_t *must(json_t *j)
 
 /* ---- UTF-8 ---- */
 
-/*
- * Length (1 to 4) of the well-formed UTF-8 sequence at p, which has n > 0
- * bytes available; 0 if ill-formed: a stray continuation byte, an overlong
- * form, a surrogate, a value past U+10FFFF or a sequence cut short.  The
- * same sequences jansson accepts.
- */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c < 0xc2)
-		return 0;
-	if (c < 0xe0) {
-		need = 2;
-	} else if (c < 0xf0) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c < 0xf5) {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
+/* utf8_len (util.h) accepts the same sequences jansson does. */
 
 /* Bytes at the start of s that are well-formed UTF-8 (len when all are). */
 static size_t utf8_valid(const char *s, size_t len)
@@ -574,6 +537,15 @@ const char *json_get_str(const struct json *obj, const char *key, const char *df
 double json_get_num(const struct json *obj, const char *key, double dflt)
 {
 	return json_num(json_get(obj, key), dflt);
+}
+
+int json_get_int(const struct json *obj, const char *key, int lo, int hi, int dflt)
+{
+	double v = json_num(json_get(obj, key), NAN);
+	/* NaN fails both comparisons: a missing or non-number member is dflt too */
+	if (!(v >= lo && v <= hi) || v != (double)(int)v)
+		return dflt;
+	return (int)v;
 }
 
 int json_remove(struct json *obj, const char *key)

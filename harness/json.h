@@ -117,5 +117,7 @@ int json_bool(const struct json *j, int dflt);
 /* json_str(json_get(obj, key), dflt) and json_num(json_get(obj, key), dflt). */
 const char *json_get_str(const struct json *obj, const char *key, const char *dflt);
 double json_get_num(const struct json *obj, const char *key, double dflt);
+/* obj[key] as an int when it is a whole number in [lo, hi]; else dflt (never a cast out of range). */
+int json_get_int(const struct json *obj, const char *key, int lo, int hi, int dflt);
 
 #endif

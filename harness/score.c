@@ -167,6 +167,45 @@ static void write_probe(struct json_writer *w, const struct probe_result *r)
 	jw_object_end(w);
 }
 
+/* Which files went into a program built without a Makefile, and which .c files did not. */
+static void write_sources(struct json_writer *w, const struct build_prog *p)
+{
+	const struct source_set *s = &p->src;
+	int compiled = p->command && !p->used_makefile;
+
+	jw_key(w, "sources");
+	if (compiled) {
+		jw_array_begin(w);
+		for (size_t i = 0; i < s->nfiles; i++)
+			jw_string(w, s->files[i]);
+		jw_array_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "helpers");
+	if (compiled) {
+		jw_array_begin(w);
+		for (size_t i = s->nnamed; i < s->nfiles; i++)
+			jw_string(w, s->files[i]);
+		jw_array_end(w);
+	} else {
+		jw_null(w);
+	}
+	jw_key(w, "left_out");
+	if (compiled) {
+		jw_array_begin(w);
+		for (size_t i = 0; i < s->nskipped; i++) {
+			jw_object_begin(w);
+			jw_kv_str(w, "file", s->skipped[i].file);
+			jw_kv_str(w, "why", s->skipped[i].why);
+			jw_object_end(w);
+		}
+		jw_array_end(w);
+	} else {
+		jw_null(w);
+	}
+}
+
 static void write_build(struct json_writer *w, const struct score_input *in)
 {
 	const struct build_result *b = in->build;
@@ -193,6 +232,7 @@ static void write_build(struct json_writer *w, const struct score_input *in)
 		jw_key(w, "used_makefile");
 		jw_bool(w, p->used_makefile);
 		jw_kv_str(w, "command", p->command);
+		write_sources(w, p);
 		jw_kv_str(w, "why", p->why);
 		jw_key(w, "log");
 		if (p->log)
@@ -390,9 +430,15 @@ int score_read_reference(const char *path, struct ref_data *ref, uint64_t *seed,
 			json_free(root);
 			goto out;
 		}
-		ref_add(ref, json_get_str(o, "probe", ""), (int)json_get_num(o, "step", 1) - 1,
-			(int)json_get_num(o, "run", 1) - 1,
-			data.buf ? data.buf : "", data.len);
+		int step = json_get_int(o, "step", 1, 1 << 20, 0), run = json_get_int(o, "run", 1, 1 << 20, 0);
+		if (!step || !run) {
+			snprintf(err, ERRLEN, "%s: observation %zu: 'step' and 'run' must be whole numbers from 1",
+				 path, i + 1);
+			json_free(root);
+			goto out;
+		}
+		ref_add(ref, json_get_str(o, "probe", ""), step - 1, run - 1, data.buf ? data.buf : "",
+			data.len);
 	}
 	json_free(root);
 	rc = 0;

@@ -284,10 +284,50 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 
 /* ---- programs ---- */
 
+static int plain_file_name(const char *s)
+{
+	return *s && !strchr(s, '/') && s[0] != '.' && s[0] != '-';
+}
+
+/* helpers: none, auto, or a list of .c files (each a plain name, given once). */
+static int load_helpers(struct loader *ld, const yaml_node_t *v, struct program *p)
+{
+	if (v->type == YAML_SCALAR_NODE) {
+		const char *w = (const char *)v->data.scalar.value;
+		if (!strcmp(w, "none") || !strcmp(w, "auto")) {
+			p->helpers_rule = !strcmp(w, "none") ? HELPERS_NONE : HELPERS_AUTO;
+			return 0;
+		}
+		if (is_null(v))
+			return fail(ld, v, "helpers needs a value: none, auto or a list of .c files");
+		return fail(ld, v, "helpers: '%s' is not none, auto or a list (write [%s])", w, w);
+	}
+	if (v->type != YAML_SEQUENCE_NODE)
+		return fail(ld, v, "helpers must be none, auto or a list of .c files, not %s",
+			    node_kind(v));
+	if (get_list(ld, v, "helpers", &p->helpers, &p->nhelpers) < 0)
+		return -1;
+	p->helpers_rule = HELPERS_LIST;
+	for (size_t i = 0; i < p->nhelpers; i++) {
+		const yaml_node_t *it = node_at(ld, v->data.sequence.items.start[i]);
+		const char *h = p->helpers[i];
+		size_t hl = strlen(h);
+		if (!plain_file_name(h))
+			return fail(ld, it, "helper '%s' must be a plain file name", h);
+		if (hl < 3 || strcmp(h + hl - 2, ".c"))
+			return fail(ld, it, "helper '%s' is not a .c file", h);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(p->helpers[j], h))
+				return fail(ld, it, "helper '%s' is listed twice", h);
+	}
+	return 0;
+}
+
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "argv", "ready", "cflags", "stdout", "limits" };
+	static const char *const known[] = { "sources", "helpers", "argv", "ready", "cflags",
+					     "stdout", "limits" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -296,11 +336,13 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 		if (get_list(ld, v, "sources", &p->sources, &p->nsources) < 0)
 			return -1;
 		for (size_t i = 0; i < p->nsources; i++)
-			if (!*p->sources[i] || strchr(p->sources[i], '/') || p->sources[i][0] == '.')
+			if (!plain_file_name(p->sources[i]))
 				return fail(ld, v, "source '%s' must be a plain file name",
 					    p->sources[i]);
 		return 0;
 	}
+	if (!strcmp(k, "helpers"))
+		return load_helpers(ld, v, p);
 	if (!strcmp(k, "argv"))
 		return get_list(ld, v, "argv", &p->argv, &p->argc);
 	if (!strcmp(k, "ready")) {
@@ -326,6 +368,21 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
 }
 
+/* The node of the i-th item of the program's helpers list (for a message's position). */
+static const yaml_node_t *helpers_item(struct loader *ld, const yaml_node_t *prog, size_t i)
+{
+	for (yaml_node_pair_t *q = prog->data.mapping.pairs.start; q < prog->data.mapping.pairs.top;
+	     q++) {
+		yaml_node_t *k = node_at(ld, q->key);
+		yaml_node_t *v = node_at(ld, q->value);
+		if (k->type == YAML_SCALAR_NODE && !strcmp((char *)k->data.scalar.value, "helpers") &&
+		    v->type == YAML_SEQUENCE_NODE &&
+		    i < (size_t)(v->data.sequence.items.top - v->data.sequence.items.start))
+			return node_at(ld, v->data.sequence.items.start[i]);
+	}
+	return prog;
+}
+
 static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
@@ -341,6 +398,12 @@ static int on_program(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		return -1;
 	if (!p->nsources)
 		return fail(ld, v, "program '%s' has no sources", k);
+	for (size_t i = 0; i < p->nhelpers; i++)
+		for (size_t j = 0; j < p->nsources; j++)
+			if (!strcmp(p->helpers[i], p->sources[j]))
+				return fail(ld, helpers_item(ld, v, i),
+					    "helper '%s' is one of the program's sources",
+					    p->helpers[i]);
 	if (!p->ready)
 		p->ready = xstrdup("tcp");
 	if (!p->argv)
@@ -362,9 +425,24 @@ static int hexval(char c)
  * \x escape is therefore decoded here from its source, \xNN as one byte and
  * the other escapes as YAML defines them. Returns 1 when it did so.
  */
+/* libyaml's marks count characters, not bytes: the byte offset of the index-th character. */
+static size_t byte_offset(const struct loader *ld, size_t index)
+{
+	size_t off = 0;
+	/* skip a byte order mark, which libyaml does not count */
+	if (ld->srclen >= 3 && !memcmp(ld->src, "\xef\xbb\xbf", 3))
+		off = 3;
+	for (size_t k = 0; k < index && off < ld->srclen; k++) {
+		off++;
+		while (off < ld->srclen && ((unsigned char)ld->src[off] & 0xc0) == 0x80)
+			off++;
+	}
+	return off;
+}
+
 static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct strbuf *out)
 {
-	size_t a = v->start_mark.index, b = v->end_mark.index;
+	size_t a = byte_offset(ld, v->start_mark.index), b = byte_offset(ld, v->end_mark.index);
 	if (v->data.scalar.style != YAML_DOUBLE_QUOTED_SCALAR_STYLE ||
 	    v->start_mark.line != v->end_mark.line || b > ld->srclen || b < a + 2 ||
 	    ld->src[a] != '"' || ld->src[b - 1] != '"')
@@ -736,6 +814,61 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
 }
 
+/*
+ * Before the real load: refuse what libyaml would take long over or what we
+ * would silently ignore. Nesting deeper than SPEC_MAX_DEPTH (libyaml's cost
+ * grows with the square of the depth: 100k levels took 21 s), and a second
+ * document after `---`. Stops at the first such event, so the cost stays
+ * small; a YAML error is left to the load, which reports it. 0 or -1.
+ */
+#define SPEC_MAX_DEPTH 64
+
+static int spec_prescan(const char *name, const char *text, size_t len, char *err)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, docs = 0, rc = 0, done = 0;
+
+	if (!yaml_parser_initialize(&parser))
+		return 0;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!done && rc == 0) {
+		if (!yaml_parser_parse(&parser, &ev))
+			break;
+		switch (ev.type) {
+		case YAML_MAPPING_START_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+			if (++depth > SPEC_MAX_DEPTH) {
+				snprintf(err, ERRLEN, "%s:%zu:%zu: nested more than %d levels deep: a spec "
+					 "needs a handful (a probe, its steps, a step's options)", name,
+					 ev.start_mark.line + 1, ev.start_mark.column + 1, SPEC_MAX_DEPTH);
+				rc = -1;
+			}
+			break;
+		case YAML_MAPPING_END_EVENT:
+		case YAML_SEQUENCE_END_EVENT:
+			depth--;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++docs > 1) {
+				snprintf(err, ERRLEN, "%s:%zu:%zu: a second YAML document: a spec is one "
+					 "document; remove this '---' (and what follows), or put it in a spec "
+					 "of its own", name, ev.start_mark.line + 1, ev.start_mark.column + 1);
+				rc = -1;
+			}
+			break;
+		case YAML_STREAM_END_EVENT:
+			done = 1;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
 int spec_load_string(const char *name, const char *text, size_t len, struct spec **out, char *err)
 {
 	struct loader ld = { .name = name, .src = text, .srclen = len, .err = err };
@@ -750,6 +883,8 @@ int spec_load_string(const char *name, const char *text, size_t len, struct spec
 	ld.spec->build_within_ms = 60000;
 	limits_unset(&ld.spec->limits);
 
+	if (spec_prescan(name, text, len, err) < 0)
+		goto out_spec;
 	if (!yaml_parser_initialize(&parser)) {
 		snprintf(err, ERRLEN, "%s: internal error: cannot start the YAML parser", name);
 		goto out_spec;
@@ -847,6 +982,7 @@ void spec_free(struct spec *s)
 		struct program *p = &s->programs[i];
 		free(p->name);
 		free_list(p->sources, p->nsources);
+		free_list(p->helpers, p->nhelpers);
 		free_list(p->argv, p->argc);
 		free(p->ready);
 		free(p->cflags);
@@ -906,16 +1042,24 @@ static void yaml_quoted(struct strbuf *out, const char *s, size_t len)
 	sb_addc(out, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
+		size_t k = c >= 0x80 ? utf8_len((const unsigned char *)s + i, len - i) : 0;
+		if (k == 2 && c == 0xc2 && (unsigned char)s[i + 1] < 0xa0)
+			k = 0;	/* a C1 control: \xNN like the others */
+		if (k) {
+			/* text (an accented probe name, a hint) stays text */
+			sb_add(out, s + i, k);
+			i += k - 1;
+		} else if (c == '"' || c == '\\') {
 			sb_addf(out, "\\%c", c);
-		else if (c == '\n')
+		} else if (c == '\n') {
 			sb_adds(out, "\\n");
-		else if (c == '\t')
+		} else if (c == '\t') {
 			sb_adds(out, "\\t");
-		else if (c < 0x20 || c >= 0x7f)
+		} else if (c < 0x20 || c >= 0x7f) {
 			sb_addf(out, "\\x%02x", c);	/* read back as that byte: see raw_double_quoted */
-		else
+		} else {
 			sb_addc(out, (char)c);
+		}
 	}
 	sb_addc(out, '"');
 }
@@ -1007,6 +1151,13 @@ void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 		sb_adds(out, "\n    argv: ");
 		yaml_list(out, p->argv, p->argc);
 		sb_addf(out, "\n    ready: %s\n", p->ready);
+		if (p->helpers_rule == HELPERS_NONE) {
+			sb_adds(out, "    helpers: none\n");
+		} else if (p->helpers_rule == HELPERS_LIST) {
+			sb_adds(out, "    helpers: ");
+			yaml_list(out, p->helpers, p->nhelpers);
+			sb_addc(out, '\n');
+		}
 		if (p->stdout_pty)
 			sb_adds(out, "    stdout: pty\n");
 		if (p->cflags) {

@@ -78,10 +78,20 @@ struct spec_limits {
 	int64_t output_kb;	/* output: KiB of stdout and of stderr kept */
 };
 
+/* Which other .c files of a submission without a Makefile a program is compiled with. */
+enum helpers_rule {
+	HELPERS_AUTO,		/* every other .c file that defines no main (the default) */
+	HELPERS_NONE,		/* helpers: none: its sources alone */
+	HELPERS_LIST,		/* helpers: [a.c, b.c]: these */
+};
+
 struct program {
 	char *name;		/* the binary's name, and the make target */
 	char **sources;		/* source files compiled when there is no Makefile */
 	size_t nsources;
+	enum helpers_rule helpers_rule;	/* which other .c files join the sources */
+	char **helpers;		/* HELPERS_LIST: the files */
+	size_t nhelpers;
 	char **argv;		/* argv[1..] template, {port} and {host} substituted */
 	size_t argc;
 	char *ready;		/* "tcp", "udp" or "none": when a started program is ready */

@@ -181,17 +181,60 @@ void sb_add_escaped(struct strbuf *sb, const void *data, size_t len)
 	}
 }
 
+/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if invalid. */
+size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+	} else {
+		return 0;
+	}
+	if (n < need || p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t k = 2; k < need; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+	return need;
+}
+
 void sb_add_html(struct strbuf *sb, const char *s, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < len; i++) {
-		switch (s[i]) {
-		case '&': sb_adds(sb, "&amp;"); break;
-		case '<': sb_adds(sb, "&lt;"); break;
-		case '>': sb_adds(sb, "&gt;"); break;
-		case '"': sb_adds(sb, "&quot;"); break;
-		case '\'': sb_adds(sb, "&#39;"); break;
-		case '\0': sb_adds(sb, "&#xFFFD;"); break;
-		default: sb_addc(sb, s[i]);
+		switch (p[i]) {
+		case '&': sb_adds(sb, "&amp;"); continue;
+		case '<': sb_adds(sb, "&lt;"); continue;
+		case '>': sb_adds(sb, "&gt;"); continue;
+		case '"': sb_adds(sb, "&quot;"); continue;
+		case '\'': sb_adds(sb, "&#39;"); continue;
+		case '\t': case '\n': case '\r': sb_addc(sb, (char)p[i]); continue;
+		}
+		size_t u = utf8_len(p + i, len - i);
+		if (p[i] < 0x20 || p[i] == 0x7f) {
+			/* a control shows as its picture: U+2400 + code, U+2421 for DEL */
+			sb_addf(sb, "&#x%X;", p[i] == 0x7f ? 0x2421 : 0x2400 + p[i]);
+		} else if (!u) {
+			sb_adds(sb, "&#xFFFD;");	/* not UTF-8: never raw in a page */
+		} else {
+			sb_add(sb, p + i, u);
+			i += u - 1;
 		}
 	}
 }

@@ -34,7 +34,13 @@ void sb_truncate(struct strbuf *sb, size_t len);
 
 /* Appends data escaped as C-like text: \n \r \t \\ \" \0 and \xHH for the rest. */
 void sb_add_escaped(struct strbuf *sb, const void *data, size_t len);
-/* Appends data escaped for HTML text and attribute values. */
+/* Length of the valid UTF-8 sequence at p (n bytes available, n > 0): 1 for ASCII, 0 if invalid. */
+size_t utf8_len(const unsigned char *p, size_t n);
+/*
+ * Appends data escaped for HTML text and attribute values; a control
+ * character (but tab, newline, CR) as its picture (U+2400...), a byte that
+ * is not UTF-8 as U+FFFD.
+ */
 void sb_add_html(struct strbuf *sb, const char *s, size_t len);
 
 /* Allocation that aborts on failure: out of memory is not a recoverable state here. */

@@ -219,7 +219,13 @@ int step_start(struct probe_run *r, const struct step *s)
 
 	const char **argv = xcalloc(ntmpl + 2, sizeof *argv);
 	struct strbuf shown = STRBUF_INIT;
-	if (start_argv(r, r->env->bins[idx], prog->name, tmpl, ntmpl, argv, &shown) < 0)
+	/* argv[0] as a shell in the submission's folder gives it: no scratch path in a usage line */
+	const char *bin = r->env->bins[idx];
+	size_t wl = strlen(r->env->workdir);
+	char arg0[512];
+	int rel = !strncmp(bin, r->env->workdir, wl) && bin[wl] == '/' &&
+		  snprintf(arg0, sizeof arg0, ".%s", bin + wl) < (int)sizeof arg0;
+	if (start_argv(r, rel ? arg0 : bin, prog->name, tmpl, ntmpl, argv, &shown) < 0)
 		goto out;
 
 	struct sandbox_limits lim;

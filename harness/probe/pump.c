@@ -17,13 +17,26 @@
 
 #define READS_PER_TURN 16	/* reads of one connection before pump() looks at the clock again */
 
+/* What the probe's connections hold that no step has taken yet, all together. */
+static size_t buffered(const struct probe_run *r)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < r->nconns; i++)
+		n += r->conns[i].in.len;
+	return n;
+}
+
 static void conn_read(struct probe_run *r, struct conn *c)
 {
 	char buf[65536];
 
 	for (int turn = 0; turn < READS_PER_TURN; turn++) {
-		if (c->in.len >= MAX_BUFFERED) {
-			/* a peer that floods the harness gets no more of its memory */
+		/*
+		 * Peers that flood the harness get no more of its memory: MAX_BUFFERED
+		 * for all of a probe's connections (32 of them would otherwise hold
+		 * 2 GiB), and the grade stage runs at most PROBE_SLOTS probes at once.
+		 */
+		if (buffered(r) >= MAX_BUFFERED) {
 			c->err = EFBIG;
 			note(r, EV_NOTE, c->name, "more than %d MiB arrived that no step took: no longer read",
 			     MAX_BUFFERED >> 20);

@@ -17,7 +17,7 @@
 #define MAX_HELD 8
 #define MAX_DGRAMS 256
 #define QUIET_MS 200		/* silence that ends what the reference said */
-#define MAX_BUFFERED (64 << 20)	/* bytes a peer may send that no step has taken yet */
+#define MAX_BUFFERED (64 << 20)	/* bytes peers may send that no step has taken yet: all of a probe's connections */
 
 struct dgram {
 	char *data;

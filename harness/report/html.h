@@ -17,8 +17,6 @@
 void add_num(struct strbuf *sb, double v);
 /* A percentage as coverage tools print it: 81.0%. */
 void add_percent(struct strbuf *sb, double v);
-/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if invalid. */
-size_t utf8_len(const unsigned char *p, size_t n);
 /* The longest prefix of s of at most max bytes that does not cut a UTF-8 character. */
 size_t cut_utf8(const char *s, size_t len, size_t max);
 /* Escaped byte strings (RESULTS.md: \n \r \t \\ \" \0 \xHH): how many bytes s stands for. */

@@ -277,6 +277,22 @@ static void add_build(struct strbuf *sb, const struct json *b)
 			}
 			sb_adds(sb, "</p>\n");
 		}
+		const struct json *src = json_get(p, "sources"), *left = json_get(p, "left_out");
+		size_t named = json_len(src) - json_len(json_get(p, "helpers"));
+		size_t nleft = json_len(src) ? json_len(left) : 0;
+		for (size_t k = 0; k < json_len(src); k++) {
+			sb_adds(sb, k ? ", <code>" : "<p>Files compiled in: <code>");
+			html_json(sb, json_at(src, k), "");
+			sb_adds(sb, k < named ? "</code>" : "</code> (helper)");
+		}
+		for (size_t k = 0; k < nleft; k++) {
+			sb_adds(sb, k ? "; <code>" : ". Not compiled in: <code>");
+			html_key(sb, json_at(left, k), "file", "?");
+			sb_adds(sb, "</code>, ");
+			html_key(sb, json_at(left, k), "why", "");
+		}
+		if (json_len(src))
+			sb_adds(sb, ".</p>\n");
 		const struct json *log = json_get(p, "log");
 		if (json_str_len(log))
 			add_text_block(sb, json_str(log, ""), json_str_len(log), 1);

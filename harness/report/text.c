@@ -26,39 +26,6 @@ void add_num(struct strbuf *sb, double v)
 	}
 }
 
-/* Length of the valid UTF-8 sequence at p (n bytes available), 0 if invalid. */
-size_t utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t need;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 2;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < need || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t k = 2; k < need; k++)
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-	return need;
-}
-
 /* The longest prefix of s (len bytes) of at most max bytes that does not cut a UTF-8 character. */
 size_t cut_utf8(const char *s, size_t len, size_t max)
 {

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "json.h"
+#include "probe.h"
+#include "score.h"
 #include "suites.h"
 #include "util.h"
 
@@ -972,6 +974,43 @@ START_TEST(test_fuzz)
 }
 END_TEST
 
+/* Whole numbers in a range, or the default: never a cast of an out-of-range double (UB). */
+START_TEST(test_get_int)
+{
+	char err[ERRLEN];
+	const char *doc = "{\"a\": 3, \"b\": -3e9, \"c\": 2.5, \"d\": \"7\", \"e\": 1e300}";
+	struct json *j = json_parse(doc, strlen(doc), err);
+	ck_assert_ptr_nonnull(j);
+	ck_assert_int_eq(json_get_int(j, "a", 1, 10, 0), 3);
+	ck_assert_int_eq(json_get_int(j, "b", 1, 10, 0), 0);
+	ck_assert_int_eq(json_get_int(j, "c", 1, 10, 0), 0);
+	ck_assert_int_eq(json_get_int(j, "d", 1, 10, 0), 0);
+	ck_assert_int_eq(json_get_int(j, "e", 1, 10, -1), -1);
+	ck_assert_int_eq(json_get_int(j, "missing", 1, 10, 5), 5);
+	json_free(j);
+}
+END_TEST
+
+/* A reference record with "step": -3e9 is refused with a reason (it was a signed overflow). */
+START_TEST(test_reference_bad_step)
+{
+	char dir[] = "/tmp/check_json.XXXXXX", err[ERRLEN];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = xasprintf("%s/reference.json", dir);
+	const char *doc = "{\"seed\": \"1\", \"observations\": [{\"probe\": \"p\", \"step\": -3e9, "
+			  "\"run\": 1, \"hex\": \"41\"}]}";
+	ck_assert_int_eq(write_file_atomic(path, doc, strlen(doc), err), 0);
+	struct ref_data ref = { NULL, 0 };
+	uint64_t seed;
+	ck_assert_int_eq(score_read_reference(path, &ref, &seed, err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "observation 1: 'step' and 'run' must be whole numbers"));
+	ref_release(&ref);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
 Suite *make_json_suite(void)
 {
 	Suite *s = suite_create("json");
@@ -1005,6 +1044,8 @@ Suite *make_json_suite(void)
 	tcase_add_test(tc, test_depth_limit);
 	tcase_add_test(tc, test_truncated);
 	tcase_add_test(tc, test_fuzz);
+	tcase_add_test(tc, test_get_int);
+	tcase_add_test(tc, test_reference_bad_step);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

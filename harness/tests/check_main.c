@@ -14,6 +14,9 @@ int main(void)
 	srunner_add_suite(sr, make_probe_suite());
 	srunner_add_suite(sr, make_report_suite());
 	srunner_add_suite(sr, make_wire_suite());
+	srunner_add_suite(sr, make_term_suite());
+	srunner_add_suite(sr, make_sources_suite());
+	srunner_add_suite(sr, make_diag_suite());
 	srunner_add_suite(sr, make_import_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);

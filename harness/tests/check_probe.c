@@ -1394,6 +1394,52 @@ START_TEST(expect_length_and_send_hex)
 }
 END_TEST
 
+/* A server that pours 40 MiB down each of its first two connections, then waits. */
+static const char pourer[] =
+	"import threading\n"
+	"s = socket.create_server(('', int(sys.argv[1])))\n"
+	"def pour(c):\n"
+	"    buf = b'x' * 65536\n"
+	"    try:\n"
+	"        for _ in range(640):\n"
+	"            c.sendall(buf)\n"
+	"    except OSError:\n"
+	"        pass\n"
+	"    time.sleep(30)\n"
+	"for _ in range(2):\n"
+	"    c, _ = s.accept()\n"
+	"    threading.Thread(target=pour, args=(c,), daemon=True).start()\n"
+	"time.sleep(30)\n";
+
+/* The harness holds at most MAX_BUFFERED of what peers sent for all of a probe's connections. */
+START_TEST(flood_bound_is_per_probe)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "pourer", "tcp", "\"{port}\"", pourer);
+	fx_load(&f, "  - name: two floods\n"
+		    "    steps: [{start: pourer}, {connect: a}, {connect: b},\n"
+		    "            {pause: 4s}]\n");
+	fx_run(&f, "two floods", &res);
+	int noted = 0;
+	for (size_t i = 0; i < res.nevents; i++)
+		if (res.events[i].kind == EV_NOTE && strstr(res.events[i].data, "more than 64 MiB arrived"))
+			noted = 1;
+	/* 80 MiB in all, 40 MiB on each connection: only a bound over both stops reading; and
+	 * the note survives the transcript's cap, which the bytes before it passed */
+	ck_assert_msg(noted, "no note that the harness stopped reading");
+	size_t got = 0;
+	for (size_t i = 0; i < res.nevents; i++)
+		if (res.events[i].kind == EV_RECV)
+			got += res.events[i].len;
+	ck_assert_uint_le(got, (64 << 20) + 16 * 65536);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 START_TEST(flood_until_the_peer_stops_reading)
 {
 	struct fx f;
@@ -1735,6 +1781,7 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, shutdown_silence_and_reset);
 	tcase_add_test(tc, expect_length_and_send_hex);
 	tcase_add_test(tc, flood_until_the_peer_stops_reading);
+	tcase_add_test(tc, flood_bound_is_per_probe);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("clients");

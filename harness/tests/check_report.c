@@ -234,6 +234,10 @@ START_TEST(test_text_blocks)
 	ck_contains(page, "<div class=\"warning\">Sandbox warning: not isolated: "
 		    "&lt;user namespaces are blocked&gt;</div>");
 	ck_contains(page, "does not build");
+	/* which files went into a program, and which .c files did not */
+	ck_contains(page, "<p>Files compiled in: <code>hello_server.c</code>, <code>&lt;b&gt;util.c"
+		    "</code> (helper). Not compiled in: <code>hello_client.c</code>, defines main "
+		    "(line 3).</p>");
 	free(page);
 
 	/* program output: real newlines, UTF-8 kept, a control byte shown as \x01 */
@@ -874,6 +878,17 @@ START_TEST(test_class_streamed)
 }
 END_TEST
 
+/* Bytes that are not UTF-8, and controls, never reach a page raw. */
+START_TEST(test_html_bytes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char in[] = "caf\xc3\xa9 \xff\xc3 <b>\x1b[2J\x7f\tx\0";
+	sb_add_html(&sb, in, sizeof in - 1);
+	ck_assert_str_eq(sb.buf, "caf\xc3\xa9 &#xFFFD;&#xFFFD; &lt;b&gt;&#x241B;[2J&#x2421;\tx&#x2400;");
+	sb_release(&sb);
+}
+END_TEST
+
 Suite *make_report_suite(void)
 {
 	Suite *s = suite_create("report");
@@ -883,6 +898,7 @@ Suite *make_report_suite(void)
 	tcase_add_test(tc, test_mark_on_escaped_bytes);
 	tcase_add_test(tc, test_text_blocks);
 	tcase_add_test(tc, test_markup_in_names);
+	tcase_add_test(tc, test_html_bytes);
 	tcase_add_test(tc, test_class_page);
 	tcase_add_test(tc, test_csv);
 	tcase_add_test(tc, test_selfcheck);

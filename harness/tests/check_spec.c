@@ -98,6 +98,30 @@ START_TEST(hex_escapes_are_bytes)
 }
 END_TEST
 
+/* Non-ASCII text: \xNN after it still reads as bytes, and written back it stays text. */
+START_TEST(non_ascii_text)
+{
+	struct spec *s = load_ok(HEAD "probes:\n  - name: \"réponse à l'écho\"\n    hint: \"dès le début\"\n"
+				 "    steps:\n      - send: \"é\\x01\\xff\"\n");
+	const struct step_arg *a = &s->probes[0].steps[0].value;
+	ck_assert_uint_eq(a->len, 4);
+	ck_assert_int_eq(memcmp(a->text, "\xc3\xa9\x01\xff", 4), 0);
+	struct strbuf out = STRBUF_INIT;
+	spec_write(s, 1, &out);
+	ck_assert_msg(strstr(out.buf, "réponse à l'écho") && strstr(out.buf, "dès le début"), "%s", out.buf);
+	ck_assert_ptr_null(strstr(out.buf, "\\xc3"));
+	struct spec *b = NULL;
+	char err[ERRLEN];
+	ck_assert_msg(spec_load_string("w.yaml", out.buf, out.len, &b, err) == 0, "%s", err);
+	ck_assert_str_eq(b->probes[0].name, "réponse à l'écho");
+	ck_assert_uint_eq(b->probes[0].steps[0].value.len, 4);
+	ck_assert_int_eq(memcmp(b->probes[0].steps[0].value.text, "\xc3\xa9\x01\xff", 4), 0);
+	spec_free(b);
+	spec_free(s);
+	sb_release(&out);
+}
+END_TEST
+
 /* spec_write gives a spec that loads back to the same probes, steps and values */
 START_TEST(writes_back_what_it_read)
 {
@@ -236,6 +260,59 @@ START_TEST(structure_errors)
 }
 END_TEST
 
+/* helpers: auto by default, none, or a list of .c files; written back as read */
+START_TEST(helpers)
+{
+	struct spec *s = load_ok("lab: t\nprograms:\n"
+				 "  a: {sources: [a.c]}\n"
+				 "  b: {sources: [b.c], helpers: none}\n"
+				 "  c: {sources: [c.c], helpers: [sock.c, error_handling.c]}\n"
+				 "  d: {sources: [d.c], helpers: []}\n"
+				 "  e: {sources: [e.c], helpers: auto}\n"
+				 "probes:\n  - name: p\n    steps: [{connect: }]\n");
+	ck_assert_int_eq(s->programs[0].helpers_rule, HELPERS_AUTO);
+	ck_assert_int_eq(s->programs[1].helpers_rule, HELPERS_NONE);
+	ck_assert_int_eq(s->programs[2].helpers_rule, HELPERS_LIST);
+	ck_assert_uint_eq(s->programs[2].nhelpers, 2);
+	ck_assert_str_eq(s->programs[2].helpers[1], "error_handling.c");
+	ck_assert_int_eq(s->programs[3].helpers_rule, HELPERS_LIST);
+	ck_assert_uint_eq(s->programs[3].nhelpers, 0);
+	ck_assert_int_eq(s->programs[4].helpers_rule, HELPERS_AUTO);
+
+	struct strbuf w = STRBUF_INIT;
+	struct spec *b = NULL;
+	char err[ERRLEN];
+	spec_write(s, 0, &w);
+	ck_assert_msg(spec_load_string("w.yaml", w.buf, w.len, &b, err) == 0, "%s\n%s", err, w.buf);
+	for (size_t i = 0; i < s->nprograms; i++) {
+		ck_assert_int_eq(b->programs[i].helpers_rule, s->programs[i].helpers_rule);
+		ck_assert_uint_eq(b->programs[i].nhelpers, s->programs[i].nhelpers);
+		for (size_t j = 0; j < s->programs[i].nhelpers; j++)
+			ck_assert_str_eq(b->programs[i].helpers[j], s->programs[i].helpers[j]);
+	}
+	spec_free(b);
+	sb_release(&w);
+	spec_free(s);
+
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers: some\n",
+		 "t.yaml:5:14: helpers: 'some' is not none, auto or a list (write [some])");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers:\n",
+		 "t.yaml:5:13: helpers needs a value: none, auto or a list of .c files");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers: {x: y}\n",
+		 "t.yaml:5:14: helpers must be none, auto or a list of .c files, not a mapping");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers: [sock.c, ../x.c]\n",
+		 "t.yaml:5:23: helper '../x.c' must be a plain file name");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers: [sock.h]\n",
+		 "t.yaml:5:15: helper 'sock.h' is not a .c file");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helpers: [s.c, s.c]\n",
+		 "t.yaml:5:20: helper 's.c' is listed twice");
+	load_bad("lab: t\nprograms:\n  a:\n    helpers: [x.c, a.c]\n    sources: [a.c]\n",
+		 "t.yaml:4:20: helper 'a.c' is one of the program's sources");
+	load_bad("lab: t\nprograms:\n  a:\n    sources: [a.c]\n    helper: none\n",
+		 "t.yaml:5:5: unknown program key 'helper' (did you mean 'helpers'?)");
+}
+END_TEST
+
 START_TEST(yaml_syntax_error_has_position)
 {
 	load_bad("lab: t\nprograms: [\n", "t.yaml:3:1: did not find expected node content while parsing a flow node");
@@ -248,6 +325,25 @@ START_TEST(missing_file)
 	char err[ERRLEN];
 	ck_assert_int_eq(spec_load("no/such/spec.yaml", &s, err), -1);
 	ck_assert_str_eq(err, "no/such/spec.yaml: cannot read: No such file or directory");
+}
+END_TEST
+
+
+/* Refused early, with a place: deep nesting (quadratic in libyaml) and a second document. */
+START_TEST(deep_nesting_and_second_document)
+{
+	struct strbuf deep = STRBUF_INIT;
+	sb_adds(&deep, HEAD "probes:\n  - name: p\n    steps:\n      - pause: ");
+	for (int i = 0; i < 100000; i++)
+		sb_adds(&deep, "[");
+	char err[ERRLEN] = "";
+	struct spec *sp = NULL;
+	ck_assert_int_eq(spec_load_string("t.yaml", deep.buf, deep.len, &sp, err), -1);
+	ck_assert_msg(strstr(err, "t.yaml:9:") && strstr(err, "nested more than 64 levels deep"), "%s", err);
+	sb_release(&deep);
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - pause: 1s\n---\nlab: other\n",
+		 "t.yaml:10:1: a second YAML document: a spec is one document; remove this '---' (and what "
+		 "follows), or put it in a spec of its own");
 }
 END_TEST
 
@@ -265,8 +361,11 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, unknown_top_key_suggests);
 	tcase_add_test(tc, bad_values);
 	tcase_add_test(tc, structure_errors);
+	tcase_add_test(tc, helpers);
 	tcase_add_test(tc, yaml_syntax_error_has_position);
 	tcase_add_test(tc, missing_file);
+	tcase_add_test(tc, deep_nesting_and_second_document);
+	tcase_add_test(tc, non_ascii_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,6 +3,10 @@
 # results in harness/tests/expected/<lab>/, and compares the set of probes
 # each sample fails with <sample>.failed (sets, not totals). Also checks that
 # a spec the reference fails is refused, and that the same seed replays a run.
+# A <sample>.build file beside <sample>.failed says how the sample's programs
+# were built: lines "<program> sources <files...>" (the files compiled into
+# it, in order) and "<program> why <reason>" (the reason it did not build).
+# No page or results file may name a scratch folder.
 # Usage: e2e.sh path/to/sockgrade
 set -u
 bin=${1:?usage: e2e.sh SOCKGRADE}
@@ -13,6 +17,27 @@ passed=0
 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+
+build_check() { # results.json expected.build -> one line per difference
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+progs = {p["name"]: p for p in json.load(open(sys.argv[1]))["extra_data"]["build"]["programs"]}
+for line in open(sys.argv[2]):
+    name, key, want = (line.rstrip("\n").split(" ", 2) + ["", ""])[:3]
+    p = progs.get(name)
+    if p is None:
+        print(f"no program {name!r}")
+    elif key == "sources":
+        got = " ".join(p["sources"] or [])
+        if got != want:
+            print(f"{name}: sources {got!r}, expected {want!r}")
+    elif key == "why":
+        if p["why"] != want:
+            print(f"{name}: why {p['why']!r}, expected {want!r}")
+    else:
+        print(f"unknown key {key!r}")
+PY
+}
 
 failed_set() { # results.json -> sorted names of failed probes
 	python3 - "$1" <<'PY'
@@ -44,6 +69,12 @@ for expdir in "$top"/harness/tests/expected/*/; do
 			printf '  expected:\n%s\n  got:\n%s\n' "$want" "$got" | sed 's/^/    /'
 		fi
 	done
+	for exp in "$expdir"*.build; do
+		[ -e "$exp" ] || continue
+		s=$(basename "$exp" .build)
+		diffs=$(build_check "$out/$lab/$s/results.json" "$exp" 2>&1)
+		if [ -z "$diffs" ]; then ok; else bad "$lab/$s: build differs"; echo "$diffs" | sed 's/^/    /'; fi
+	done
 	# every sample has an expectation, and every expectation a sample
 	for d in "$top/submissions/$lab"/*/; do
 		s=$(basename "$d")
@@ -53,6 +84,16 @@ for expdir in "$top"/harness/tests/expected/*/; do
 		[ -s "$out/$lab/$f" ] && ok || bad "$lab: no $f"
 	done
 done
+
+# No message shown to anyone names a scratch folder (sockgrade.XXXXXX/<pid>): paths are
+# relative to the submission, in build logs, reasons and program output alike.
+leaks=$(grep -rlE 'sockgrade\.[A-Za-z0-9]{6}/' "$out" 2>/dev/null)
+if [ -z "$leaks" ]; then
+	ok
+else
+	bad "scratch paths in reports:"; echo "$leaks" | head -5
+	grep -rohE '.{0,60}sockgrade\.[A-Za-z0-9]{6}/.{0,40}' $leaks | head -3 | sed 's/^/    /'
+fi
 
 # What others read: every results.json in Gradescope's format, every
 # junit.xml in the JUnit subset CI tools read; and the validator must
@@ -107,6 +148,29 @@ if grep -q 'send_payload: 16MiB' "$tmp/big/specs/echo.yaml" &&
 	ok
 else
 	bad "a 16 MiB echo did not pass through the reference and a correct server"; tail -5 "$tmp/big.log"
+fi
+
+# A compiler without JSON diagnostics (clang): the reason comes from its text, the linker's
+# words tidied the same way.
+if command -v clang >/dev/null 2>&1; then
+	mkdir -p "$tmp/clang/specs" "$tmp/clang/subs/echo" "$tmp/clang/subs/hello"
+	sed 's/^  cflags: /  cc: clang\n  cflags: /' "$top/specs/hello.yaml" >"$tmp/clang/specs/hello.yaml"
+	sed 's/^  cflags: /  cc: clang\n  cflags: /' "$top/specs/echo.yaml" >"$tmp/clang/specs/echo.yaml"
+	cp -r "$top/submissions/hello/does_not_build" "$tmp/clang/subs/hello/"
+	cp -r "$top/submissions/echo/helper_missing" "$tmp/clang/subs/echo/"
+	for lab in hello echo; do
+		"$bin" grade --no-coverage --reference-root "$top/reference" --reports "$tmp/clang/r" \
+			--submissions "$tmp/clang/subs/$lab" "$tmp/clang/specs/$lab.yaml" >"$tmp/clang/$lab.log" 2>&1
+	done
+	printf '%s\n' "hello_server why does not compile (clang exited with status 1): hello_server.c:47:18: error: expected ';' after expression" \
+		>"$tmp/clang/hello.build"
+	printf '%s\n' "echo_server why does not link (clang exited with status 1): echo_server.c:25: undefined reference to 'tcp_listen'" \
+		>"$tmp/clang/echo.build"
+	for lab in hello echo; do
+		s=$(ls "$tmp/clang/subs/$lab")
+		diffs=$(build_check "$tmp/clang/r/$lab/$s/results.json" "$tmp/clang/$lab.build" 2>&1)
+		if [ -z "$diffs" ]; then ok; else bad "clang $lab/$s: build differs"; echo "$diffs" | sed 's/^/    /'; tail -3 "$tmp/clang/$lab.log"; fi
+	done
 fi
 
 # A spec that the reference fails is refused: exit 2, and the probe named.

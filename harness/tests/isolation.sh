@@ -23,7 +23,9 @@
 #       unprivileged, no connection to a host service, symlinks not followed,
 #       a hostile Makefile contained, no kernel key of the grader's (planted in
 #       the session keyring the grader runs in) or of another box readable and
-#       none added, no user namespace (or other) of the box's own.
+#       none added, no user namespace (or other) of the box's own, no page
+#       (genhtml's coverage pages included) showing a student's file name raw,
+#       a build that grows without end stopped by the build's memory limit.
 # Then the meta-test: SOCKGRADE_TEST_WEAKEN=<part> leaves one part of the box
 # out, and the check that relies on it must now FAIL (which counts as a pass).
 # Last, a grader killed with SIGKILL mid-run must leave no student process.
@@ -364,6 +366,22 @@ def claim(kind, labdir, name, *extra):
     if kind == "time":
         bound = float(extra[0])
         return int(r["execution_time"] <= bound), "graded in %.1f s (bound %.1f s)" % (r["execution_time"], bound)
+    if kind == "build_memory":
+        progs = (x.get("build") or {}).get("programs") or []
+        why = [p.get("why") or "" for p in progs if p["name"] == "hello_server"]
+        ok = bool(why) and "stopped by the memory limit" in why[0]
+        return int(ok), "hello_server's build: %s" % (why[0] if why else "no build record")
+    if kind == "page_names":
+        # no page (genhtml's or ours) shows the student's folder name raw
+        raw = b'q" autofocus'
+        d = os.path.join(labdir, name)
+        pages = [os.path.join(r_, f) for r_, _, fs in os.walk(d) for f in fs if f.endswith(".html")]
+        cov = [p for p in pages if "/coverage/" in p]
+        if not cov:
+            return 0, "no coverage pages (%s)" % ((r["extra_data"].get("coverage") or {}).get("why"))
+        bad_pages = [os.path.relpath(p, d) for p in pages if raw in open(p, "rb").read()]
+        return int(not bad_pages), ("%d pages (%d of coverage): the name is escaped in each" % (len(pages), len(cov))
+                                    if not bad_pages else "raw name in " + ", ".join(bad_pages[:5]))
     if kind == "keyring":
         done = lines_of(r, "keyring: done:")
         if not done:
@@ -629,7 +647,7 @@ echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = 
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | daemon | keyring | killer | symlinks | userns) echo "$B_serves" ;;
+	*-correct | coverage_names | daemon | evil_include | keyring | killer | symlinks | userns) echo "$B_serves" ;;
 	evil_makefile) echo "$B_evil" ;;
 	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
@@ -746,7 +764,7 @@ parts=${PARTS:-main meta killed}
 # 1. every attack in one run, each beside a correct copy (--jobs 2 grades the
 #    pair at the same time), with the coverage pass (the default), which runs
 #    the hostile code a second time
-attacks="daemon endless_loop endless_output evil_makefile fd_hog fork_bomb host_port huge_file keyring killer memory_hog never_listens spy symlinks userns"
+attacks="coverage_names daemon endless_loop endless_output evil_include evil_makefile fd_hog fork_bomb host_port huge_file keyring killer memory_hog never_listens spy symlinks userns"
 if [[ " $parts " == *" main "* ]]; then
 	names=""
 	for a in $attacks; do names="$names $a $a-correct"; done
@@ -773,6 +791,9 @@ if [[ " $parts " == *" main "* ]]; then
 	check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
 	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
 	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
+	# no weakened run for it: without the limit cc1 takes gigabytes of the test machine
+	check "main: evil_include: the build is stopped by its memory limit (1 GiB), and says so" build_memory evil_include
+	check "main: coverage_names: no page shows a student's folder name raw" page_names coverage_names
 	check "main: keyring finds no key of the grader's or of another box, and adds none" keyring keyring
 	check "main: userns makes no user or other namespace of its own" userns userns
 fi
@@ -814,6 +835,13 @@ if [[ " $parts " == *" meta "* ]]; then
 	prepare keys keyring
 	grade keys filter,keyring
 	meta keys "keyring finds no key of the grader's or of another box, and adds none" keyring keyring
+
+	# genhtml's pages need a coverage pass: only here
+	prepare names coverage_names
+	GRADE_ARGS=""
+	grade names names
+	GRADE_ARGS=--no-coverage
+	meta names "coverage_names: no page shows a student's folder name raw" page_names coverage_names
 
 	prepare nsfilter userns
 	grade nsfilter filter

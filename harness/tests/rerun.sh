@@ -5,7 +5,8 @@
 #  - a submission of ~2100 nested folders does not crash the run (the fingerprint walk
 #    and the copy are bounded), nor does a rerun, --force or --only;
 #  - a submission of more than 2000 files is the student's verdict: graded (0 points,
-#    the reason says why), exit 0, not regraded on the next run.
+#    the reason says why), exit 0, not regraded on the next run;
+#  - 1990 long file names do not make megabytes of pages (the listing is bounded).
 # Usage: harness/tests/rerun.sh path/to/sockgrade
 # Output: one line per failed check, then "rerun: N passed, M failed".
 set -u
@@ -98,6 +99,20 @@ print(x["harness_error"] or "", "|", d["score"], "|", (x["build"] or {}).get("pr
 expect "too many files: no harness error, 0 points, a reason ($why)" eval 'echo "$why" | grep -q "^ | 0 | .*more than 2000 files"'
 grade many2.log
 expect "too many files: not graded again on the next run" unchanged many many2.log
+
+# ---- 1990 long file names: the pages list a bounded number of them ----
+rm -rf "$subs/many" "$reports/hello/many"
+mkdir -p "$subs/names"
+cp "$top/submissions/hello/correct/hello_client.c" "$subs/names/"
+python3 - "$subs/names" <<'PY'
+import os, sys
+for i in range(1990):
+    open(os.path.join(sys.argv[1], "%04d" % i + "x" * 200), "w").close()
+PY
+grade names.log
+size=$(cat "$reports/hello/names/"*.html | wc -c)
+expect "1990 long file names: the pages hold $size bytes (at most 1 MB)" [ "$size" -lt 1000000 ]
+expect "1990 long file names: the list says how many more" grep -q "and 1951 more" "$reports/hello/names/student.html"
 
 echo "rerun: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -135,5 +135,17 @@ check "Windows-only code: exact message" grep -qF "✗ build hello_server: Windo
 out=$(SANDBOX=none run_self "$top/submissions/hello/correct")
 check "a run without isolation says so" grep -qF "note: this run is not isolated" <<<"$out"
 
+# a student's text cannot rewrite the terminal: a build error that moves the cursor up and
+# prints a full score, in a folder whose name carries an escape too
+esc=$(printf '\033')
+evil="$tmp/term${esc}[2Kname"
+mkdir -p "$evil"
+cp "$top/submissions/hello/correct/hello_client.c" "$evil/"
+printf '#error "\033[1A\033[2K\rhello: 8 passed, 0 failed"\nint main(void) { return 0; }\n' >"$evil/hello_server.c"
+out=$(NO_COLOR=1 run_self "$evil")
+check "terminal: no escape byte of the student's reaches the terminal" eval '! grep -q "$esc" <<<"$out"'
+check "terminal: the true summary is shown" grep -qE '^[0-9]+ passed, [1-9][0-9]* failed$' <<<"$out"
+check "terminal: the cut is shown as …" grep -qF "✗ build hello_server: " <<<"$out"
+
 echo "selfcheck: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -12,6 +12,9 @@ Suite *make_launch_suite(void);
 Suite *make_probe_suite(void);
 Suite *make_report_suite(void);
 Suite *make_wire_suite(void);
+Suite *make_term_suite(void);
+Suite *make_sources_suite(void);
+Suite *make_diag_suite(void);
 Suite *make_import_suite(void);
 
 #endif
