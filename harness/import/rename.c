@@ -3,11 +3,13 @@
  * are built from, when no other reading is possible. A file's role comes
  * from its text (a main that calls listen is a TCP server, one that binds
  * and calls recvfrom a UDP server, one that calls connect or sendto and
- * never binds a client); a program's from the spec (ready: tcp, udp or
- * none). Anything less than one file for one program is left as handed in,
- * with a note saying why: never a silent guess.
+ * never binds a client; main as sources_scan finds it, as the build does);
+ * a program's from the spec (ready: tcp, udp or none). Anything less than
+ * one file for one program is left as handed in, with a note saying why:
+ * never a silent guess.
  */
 #include "lms.h"
+#include "sources.h"
 #include "spec.h"
 
 #include <ctype.h>
@@ -43,21 +45,6 @@ static void note_identifier(const char *id, size_t len, const char *p, const cha
 		p++;
 	if (p >= end || *p != '(')
 		return;
-	if (len == 4 && !memcmp(id, "main", 4)) {
-		/* a definition: main(...) then a body */
-		int depth = 0;
-		for (; p < end; p++) {
-			if (*p == '(')
-				depth++;
-			else if (*p == ')' && --depth == 0)
-				break;
-		}
-		for (p++; p < end && isspace((unsigned char)*p); p++)
-			;
-		if (p < end && *p == '{')
-			f->has_main = 1;
-		return;
-	}
 	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++)
 		if (strlen(calls[i].name) == len && !memcmp(id, calls[i].name, len))
 			*(int *)((char *)f + calls[i].off) = 1;
@@ -105,6 +92,11 @@ void rename_scan(const char *text, size_t len, struct src_facts *f)
 	const char *end = s + len;
 
 	memset(f, 0, sizeof *f);
+	/* main as the build sees it: one scan decides for both */
+	struct source_scan scan;
+	sources_scan(text, len, &scan);
+	f->has_main = scan.main_line > 0;
+	source_scan_release(&scan);
 	for (const char *p = s; p < end;) {
 		if (isalpha((unsigned char)*p) || *p == '_') {
 			const char *id = p;
