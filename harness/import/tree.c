@@ -215,7 +215,7 @@ int tree_put_file(int dirfd, const char *rel, mode_t mode, const struct reader *
 			rc = 1;
 			break;
 		}
-		if (write_all(fd, buf, (size_t)n) < 0) {
+		if (write_all(fd, buf, (size_t)n) != 0) {
 			snprintf(err, ERRLEN, "'%s': cannot write: %s", rel, strerror(errno));
 			break;
 		}
