@@ -4,6 +4,7 @@
 #   make test         unit tests (Check) and end-to-end tests on the samples
 #   make coverage     the harness's own coverage, as HTML, in reports/coverage/
 #   make slurm        SPEC=... SHARDS=N: grade one lab on a Slurm cluster (harness/slurm.sh)
+#   make import       LAB=<lab> FROM=<zip or folder>: an LMS download into submissions/<lab>/
 # Every variable the project reads is listed in README.md.
 
 SPEC ?=
@@ -21,10 +22,15 @@ WERROR ?= 0
 COVERAGE ?= 1
 BROWSER ?= 1
 SANDBOX ?=
+FROM ?=
+FORMAT ?=
+# the Canvas gradebook column, 'Name (id)': read by the grader from the environment
+CANVAS_ASSIGNMENT ?=
+export CANVAS_ASSIGNMENT
 
 CC ?= cc
 BUILD ?= build
-BUILD_PKGS := libyaml-dev libjansson-dev pkg-config
+BUILD_PKGS := libyaml-dev libjansson-dev libarchive-dev pkg-config
 TEST_PKGS := check lcov python3 libxml2-utils
 # grading with coverage (the default) needs lcov; COVERAGE=0 needs nothing more
 GRADE_PKGS := $(if $(filter 0,$(COVERAGE)),,lcov)
@@ -40,6 +46,8 @@ YAML_CFLAGS = $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
 YAML_LIBS = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) -lutil
 JANSSON_CFLAGS = $(shell pkg-config --cflags jansson 2>/dev/null)
 JANSSON_LIBS = $(shell pkg-config --libs jansson 2>/dev/null || echo -ljansson)
+ARCHIVE_CFLAGS = $(shell pkg-config --cflags libarchive 2>/dev/null)
+ARCHIVE_LIBS = $(shell pkg-config --libs libarchive 2>/dev/null || echo -larchive)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 VARIANT_CFLAGS ?=
@@ -64,7 +72,7 @@ GRADE_FLAGS = $(if $(SEED),--seed $(SEED)) $(if $(TIME_SCALE),--time-scale $(TIM
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(GRADE_FLAGS) \
 	$(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only '$(ONLY)')
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -84,7 +92,7 @@ grade-deps:
 # a folder's files include the harness's headers by name: -iquote harness
 $(BUILD)/%.o: harness/%.c | $(BUILD)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) -iquote harness -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS) -iquote harness -c $< -o $@
 
 $(BUILD)/tests/%.o: harness/tests/%.c | $(BUILD) test-deps
 	@mkdir -p $(BUILD)/tests
@@ -94,10 +102,10 @@ $(BUILD):
 	@mkdir -p $(BUILD)
 
 $(BIN): $(OBJS) $(BUILD)/main.o
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS) $(ARCHIVE_LIBS)
 
 $(TEST_BIN): $(OBJS) $(TEST_OBJS)
-	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
+	$(CC) $(VARIANT_LDFLAGS) -o $@ $^ $(YAML_LIBS) $(JANSSON_LIBS) $(ARCHIVE_LIBS) $(CHECK_LIBS)
 
 -include $(OBJS:.o=.d) $(TEST_OBJS:.o=.d) $(BUILD)/main.d
 
@@ -120,6 +128,12 @@ selfcheck: all grade-deps
 	@test -f "specs/$(SELF_LAB).yaml" || { echo "sockgrade: no spec 'specs/$(SELF_LAB).yaml' (the lab is taken from the folder's parent; give LAB=<lab>)"; exit 2; }
 	$(BIN) selfcheck $(RUN_FLAGS) 'specs/$(SELF_LAB).yaml' '$(SUBMISSION)'
 
+# An LMS download (Canvas, Moodle, Blackboard, or a folder per student) into $(SUBMISSIONS_ROOT)/<lab>/.
+import: all
+	@test -n "$(LAB)" -a -n "$(FROM)" || { echo "sockgrade: say what to import: make import LAB=<lab> FROM=<zip or folder> [FORMAT=canvas|moodle|blackboard|folders]"; exit 2; }
+	@test -f "$(or $(SPEC),specs/$(LAB).yaml)" || { echo "sockgrade: no spec '$(or $(SPEC),specs/$(LAB).yaml)'"; exit 2; }
+	$(BIN) import $(if $(FORMAT),--format '$(FORMAT)') $(if $(SUBMISSIONS),--submissions-root '$(SUBMISSIONS)') '$(or $(SPEC),specs/$(LAB).yaml)' '$(FROM)'
+
 check-specs: all
 	$(BIN) check $(ALL_SPECS)
 
@@ -136,7 +150,7 @@ slurm: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests layout isolation slurm-tests
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests import-tests layout isolation slurm-tests
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -155,6 +169,10 @@ rerun-tests: $(BIN)
 layout:
 	./harness/tests/include_cycles.sh
 	./harness/tests/readme_paths.sh
+
+# LMS downloads in (hostile archives among them), graded, and the gradebook files out.
+import-tests: $(BIN)
+	./harness/tests/import.sh $(BIN)
 
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)

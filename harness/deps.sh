@@ -21,6 +21,7 @@ else
 		case "$p" in
 		libyaml-dev) pkg-config --exists yaml-0.1 2>/dev/null || missing="$missing libyaml(yaml-0.1)" ;;
 		libjansson-dev) pkg-config --exists jansson 2>/dev/null || missing="$missing jansson" ;;
+		libarchive-dev) pkg-config --exists libarchive 2>/dev/null || missing="$missing libarchive" ;;
 		check) pkg-config --exists check 2>/dev/null || missing="$missing check" ;;
 		lcov) command -v lcov >/dev/null 2>&1 || missing="$missing lcov" ;;
 		python3) command -v python3 >/dev/null 2>&1 || missing="$missing python3" ;;

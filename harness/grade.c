@@ -14,6 +14,7 @@
 #include "grade.h"
 #include "build.h"
 #include "coverage.h"
+#include "import.h"
 #include "json.h"
 #include "probe.h"
 #include "report.h"
@@ -57,6 +58,7 @@ struct lab {
 	int lock_fd;			/* the lab's lock while this process holds it, else -1 */
 	int build_slots;		/* builds at once (JOBS); probes may overlap beyond it */
 	pid_t parent;			/* the grader's main process, which workers die with */
+	struct import_manifest manifest;	/* <submissions>/import.tsv; empty without one */
 };
 
 /*
@@ -560,6 +562,7 @@ write:;
 		.nresults = nres, .harness_error = *herr ? herr : NULL,
 		.coverage = have_cov ? &cov : NULL,
 		.execution_time = (double)(now_ms() - t0) / 1000,
+		.import = record ? NULL : import_manifest_find(&L->manifest, student),
 	};
 	struct rusage ru;
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
@@ -772,14 +775,19 @@ static uint64_t reference_fingerprint(uint64_t h, const char *ref_dir, const cha
 }
 
 /* 1 when out_dir holds results graded from exactly this submission, spec and harness. */
-static int unchanged(const struct lab *L, const char *src, const char *out_dir, char *print,
-		     size_t len)
+static int unchanged(const struct lab *L, const char *src, const char *student,
+		     const char *out_dir, char *print, size_t len)
 {
 	char *path = xasprintf("%s/.fingerprint", out_dir);
 	char *res = xasprintf("%s/results.json", out_dir);
 	struct strbuf old = STRBUF_INIT;
 	struct stat st;
-	snprintf(print, len, "%016" PRIx64, hash_tree(src, L->base_print));
+	/* what the import manifest says of it is in its results too */
+	const struct import_row *row = import_manifest_find(&L->manifest, student);
+	uint64_t h = hash_tree(src, L->base_print);
+	if (row)
+		h = hash64_bytes(h, row->line, strlen(row->line));
+	snprintf(print, len, "%016" PRIx64, h);
 	int same = !L->force && stat(res, &st) == 0 && read_file(path, &old) == 0 && old.buf &&
 		   !strcmp(old.buf, print);
 	sb_release(&old);
@@ -808,7 +816,8 @@ static char **list_students(const char *dir, size_t *n, int *skipped, char *err)
 		if (!ok)
 			continue;
 		if (!strcmp(e->d_name, "index.html") || !strcmp(e->d_name, "grades.csv") ||
-		    !strcmp(e->d_name, "junit.xml")) {
+		    !strcmp(e->d_name, "junit.xml") || !strcmp(e->d_name, "canvas.csv") ||
+		    !strcmp(e->d_name, "moodle.csv")) {
 			fprintf(stderr, "sockgrade: '%s/%s' is not graded: its name is that of a report "
 					"file; rename the folder\n", dir, e->d_name);
 			(*skipped)++;
@@ -928,7 +937,7 @@ static int run_workers(struct lab *L, const char *subs, char **students, size_t 
 			char *src = xasprintf("%s/%s", subs, students[next]);
 			char *out = xasprintf("%s/%s", L->lab_dir, students[next]);
 			char print[32];
-			if (unchanged(L, src, out, print, sizeof print)) {
+			if (unchanged(L, src, students[next], out, print, sizeof print)) {
 				if (isatty(2))
 					fputs("\r\033[K", stderr);
 				char *name = term_cut(students[next], 256);
@@ -1305,13 +1314,14 @@ static void lab_close(struct lab *L)
 	}
 	lab_unlock(L);
 	ref_release(&L->ref);
+	import_manifest_release(&L->manifest);
 }
 
 int grade_lab(const char *spec_path, const struct grade_opts *o)
 {
 	struct lab L;
 	struct spec *spec = NULL;
-	char *lab_dir = NULL, *subs = NULL, *ref_dir = NULL;
+	char *lab_dir = NULL, *subs = NULL, *ref_dir = NULL, *manifest = NULL;
 	char **students = NULL;
 	size_t n = 0;
 	int rc = EXIT_ERROR;
@@ -1368,6 +1378,10 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 		keep_shard(students, &n, o->shard_k, o->shard_n);
 	else
 		retire_gone(lab_dir, students, n);
+	/* an import's manifest: what each student's page says of the hand-in, and the gradebooks */
+	manifest = xasprintf("%s/import.tsv", subs);
+	if (import_manifest_load(manifest, &L.manifest, err) < 0)
+		fprintf(stderr, "sockgrade: %s: graded without it\n", err);
 	/* builds are bounded by JOBS; workers, which mostly wait, by WORKERS_PER_JOB times that */
 	L.build_slots = o->jobs > 0 ? o->jobs : 1;
 	int errors = run_workers(&L, subs, students, n,
@@ -1386,6 +1400,20 @@ int grade_lab(const char *spec_path, const struct grade_opts *o)
 		fprintf(stderr, "sockgrade: %s\n", err);
 		rc = EXIT_ERROR;
 	}
+	int wrote = 0;
+	if (report_gradebooks(lab_dir, L.manifest.n ? manifest : NULL, o->canvas_assignment,
+			      &wrote, err) < 0) {
+		fprintf(stderr, "sockgrade: %s\n", err);
+		rc = EXIT_ERROR;
+	}
+	if (wrote & 1)
+		printf("  Canvas gradebook: %s/canvas.csv (Grades, Import)%s\n", lab_dir,
+		       o->canvas_assignment && *o->canvas_assignment ? "" :
+		       "; its column is the lab's title, a new assignment to Canvas: "
+		       "CANVAS_ASSIGNMENT='Name (id)' names an existing one");
+	if (wrote & 2)
+		printf("  Moodle grading worksheet: %s/moodle.csv (the assignment's "
+		       "Upload grading worksheet)\n", lab_dir);
 	if (errors) {
 		fprintf(stderr, "sockgrade: the harness failed on %d submission(s); see their pages\n",
 			errors);
@@ -1407,6 +1435,7 @@ out:
 	free(lab_dir);
 	free(subs);
 	free(ref_dir);
+	free(manifest);
 	return rc;
 }
 

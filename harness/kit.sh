@@ -40,8 +40,9 @@ colour off. The exit status is 0 when every probe passed.
 
 Your instructor also has hidden probes that are not in this kit; passing here does not
 guarantee full marks. The first run builds the grader (it needs a C compiler, make,
-pkg-config, libyaml and jansson: on Debian or Ubuntu \`sudo apt-get install build-essential
-pkg-config libyaml-dev libjansson-dev\`, and \`lcov\` for the coverage page).
+pkg-config, libyaml, jansson and libarchive: on Debian or Ubuntu \`sudo apt-get install
+build-essential pkg-config libyaml-dev libjansson-dev libarchive-dev\`, and \`lcov\` for the
+coverage page).
 TXT
 cat >"$stage/submission/README.md" <<TXT
 Put your source files for $lab here (and your Makefile, if you use one), then run

@@ -5,11 +5,14 @@
  *   sockgrade selfcheck [options] SPEC FOLDER  visible probes on one submission
  *   sockgrade check SPEC...                    validate specs
  *   sockgrade report SPEC --reports DIR        the class files from results and roster
+ *   sockgrade import [options] SPEC FROM       an LMS download into <root>/<lab>/
  *
  * Exit status: 0 graded (or selfcheck all passed), 1 selfcheck with failures,
  * 2 a spec, reference or harness error.
  */
 #include "grade.h"
+#include "import.h"
+#include "report.h"
 #include "sandbox.h"
 #include "spec.h"
 #include "util.h"
@@ -29,10 +32,12 @@ static void usage(FILE *f)
 	      "       sockgrade check SPEC...\n"
 	      "       sockgrade report [--reports DIR] [--missing-shards N] SPEC\n"
 	      "       sockgrade kit SPEC FOLDER   (the student kit's spec and recorded answers)\n"
+	      "       sockgrade import [--format F] [--submissions-root DIR] SPEC FROM\n"
 	      "options:\n"
 	      "  --reports DIR           where reports go (default: reports)\n"
 	      "  --submissions DIR       the submissions of the one SPEC given\n"
 	      "  --submissions-root DIR  <DIR>/<lab>/ for each SPEC (default: submissions)\n"
+	      "  --format F              import: canvas, moodle, blackboard or folders (default: guessed)\n"
 	      "  --reference-root DIR    <DIR>/<lab>/ holds the reference (default: beside specs/)\n"
 	      "  --only NAME             grade only this submission\n"
 	      "  --shard K/N             grade only shard K of N (0 <= K < N); the class page is\n"
@@ -100,12 +105,12 @@ static int check_specs(int argc, char **argv)
 }
 
 /*
- * Reads the options after the command into o, *sandbox and *missing_of
- * (report --missing-shards); argv[*next] is the first argument left. 0, 1
+ * Reads the options after the command into o, *sandbox, *missing_of
+ * (report --missing-shards) and *format (import --format); argv[*next] is the first argument left. 0, 1
  * when --help was answered, or -1 (said on stderr).
  */
 static int parse_options(int argc, char **argv, struct grade_opts *o, const char **sandbox,
-			 int *missing_of, int *next)
+			 int *missing_of, const char **format, int *next)
 {
 	static const struct option longopts[] = {
 		{ "reports", required_argument, NULL, 'r' },
@@ -125,6 +130,7 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
 		{ "no-color", no_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -176,6 +182,7 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 			break;
 		}
 		case 'x': *sandbox = optarg; break;
+		case 'F': *format = optarg; break;
 		case 'g': o->coverage = 1; break;
 		case 'f': o->force = 1; break;
 		case 'G': o->coverage = 0; break;
@@ -224,6 +231,7 @@ int main(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	const char *sandbox = getenv("SANDBOX");
 	int next, missing_of = 0;
+	const char *format = NULL;
 
 	o.color = isatty(1) && !(nc && *nc);
 	if (argc < 2) {
@@ -233,7 +241,7 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	argc--;
 	argv++;
-	int parsed = parse_options(argc, argv, &o, &sandbox, &missing_of, &next);
+	int parsed = parse_options(argc, argv, &o, &sandbox, &missing_of, &format, &next);
 	if (parsed)
 		return parsed > 0 ? 0 : EXIT_ERROR;
 	argc -= next;
@@ -256,6 +264,21 @@ int main(int argc, char **argv)
 		}
 		return grade_report(argv[0], &o, missing_of);
 	}
+	if (!strcmp(cmd, "import")) {
+		char err[ERRLEN];
+		struct import_opts io = { .format = format, .root = o.submissions_root };
+		if (argc != 2) {
+			usage(stderr);
+			return EXIT_ERROR;
+		}
+		io.spec_path = argv[0];
+		io.from = argv[1];
+		if (import_lab(&io, err) < 0) {
+			fprintf(stderr, "sockgrade: import: %s\n", err);
+			return EXIT_ERROR;
+		}
+		return EXIT_GRADED;
+	}
 	if (!strcmp(cmd, "grade") || !strcmp(cmd, "selfcheck") || !strcmp(cmd, "kit")) {
 		char err[ERRLEN];
 		if (sandbox_select(sandbox, err) < 0) {
@@ -263,8 +286,17 @@ int main(int argc, char **argv)
 			return EXIT_ERROR;
 		}
 	}
-	if (!strcmp(cmd, "grade"))
+	if (!strcmp(cmd, "grade")) {
+		o.canvas_assignment = getenv("CANVAS_ASSIGNMENT");
+		if (o.canvas_assignment && *o.canvas_assignment &&
+		    !report_canvas_column_ok(o.canvas_assignment)) {
+			fprintf(stderr, "sockgrade: CANVAS_ASSIGNMENT='%s' is not a Canvas column "
+					"'Name (id)', such as 'Lab 1 (12345)': the id is in the "
+					"assignment's address\n", o.canvas_assignment);
+			return EXIT_ERROR;
+		}
 		return grade_specs(argc, argv, &o);
+	}
 	if (!strcmp(cmd, "kit")) {
 		if (argc != 2) {
 			usage(stderr);

@@ -9,6 +9,7 @@
  *   <lab>/index.html             the class: a row per student folder, charts        class.c, charts.c
  *   <lab>/grades.csv             the gradebook: a line per student folder           csv.c
  *   <lab>/junit.xml              for CI tools: a testsuite per student              junit.c
+ *   <lab>/canvas.csv, moodle.csv gradebook uploads, after an import (import.tsv)     gradebook.c
  *   <reports>/index.html         a row per lab                                      class.c
  *   <lab>/roster.json            the class: every student folder, graded or not     roster.c
  *
@@ -56,6 +57,24 @@ int report_roster_write(const char *lab_dir, const char *lab, char *const *names
  * 0, or -1 with err when lab_dir or the roster cannot be read.
  */
 int report_class(const char *lab_dir, char ***names, size_t *n, int *have_roster, char *err);
+
+/*
+ * The gradebook files of an import, beside grades.csv: <lab_dir>/canvas.csv
+ * (Canvas's gradebook import: Student, ID, SIS User ID, SIS Login ID,
+ * Section, then the column canvas_column, "Name (id)"; NULL: the lab's
+ * title, which Canvas takes for a new assignment) for the manifest's
+ * Canvas students, and <lab_dir>/moodle.csv (Moodle's grading worksheet:
+ * Identifier "Participant <id>", Full name, Grade, Maximum grade, Last
+ * modified (grade), Feedback comments) for its Moodle students; a score
+ * is the one grades.csv has, empty for a student not graded. manifest is
+ * the import's import.tsv, or NULL: then neither file is written and an
+ * old one is removed. *wrote gets 1 for canvas.csv, 2 for moodle.csv.
+ * Reads one results.json at a time.
+ */
+int report_gradebooks(const char *lab_dir, const char *manifest, const char *canvas_column,
+		      int *wrote, char *err);
+/* 1 when s is a Canvas gradebook column, "Name (id)": the id digits. */
+int report_canvas_column_ok(const char *s);
 
 /* For selfcheck: writes <dir>/index.html for the single results.json in <dir> (visible probes only, same look as student.html). */
 int report_selfcheck(const char *dir, char *err);

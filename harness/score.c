@@ -345,6 +345,8 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_kv_str(&w, "harness_error", in->harness_error);
 	jw_kv_int(&w, "harness_rss_kb", in->harness_rss_kb);
 	write_build(&w, in);
+	jw_key(&w, "import");
+	import_row_json(&w, in->import);
 	write_coverage(&w, in->coverage);
 	jw_key(&w, "probes");
 	jw_array_begin(&w);

@@ -7,6 +7,7 @@
 
 #include "build.h"
 #include "coverage.h"
+#include "import.h"
 #include "probe.h"
 #include "spec.h"
 
@@ -25,6 +26,7 @@ struct score_input {
 	const struct coverage_info *coverage;	/* NULL when coverage was not asked for */
 	double execution_time;
 	long harness_rss_kb;		/* peak memory of the grading worker itself */
+	const struct import_row *import;	/* its line of the import manifest, or NULL */
 };
 
 /* Writes results.json atomically at path; 0 or -1 with err. */

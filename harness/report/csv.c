@@ -9,7 +9,7 @@
  * get a leading apostrophe, inside quotes, so that a spreadsheet does not
  * take them for a formula.
  */
-static void csv_field(struct strbuf *sb, const char *s, size_t len, int text)
+void csv_field(struct strbuf *sb, const char *s, size_t len, int text)
 {
 	int guard = text && len && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' ||
 				    s[0] == '\t' || s[0] == '\r');

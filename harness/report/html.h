@@ -26,6 +26,11 @@ size_t escaped_offset(const char *s, size_t len, size_t idx);
 /* Appends the bytes s stands for. */
 void decode_escaped(const char *s, size_t len, struct strbuf *out);
 
+/* ---- handin.c ---- */
+
+/* "Hand-in": what the importer did with it (extra_data.import); nothing when not imported. */
+void add_handin(struct strbuf *sb, const struct json *root);
+
 /* ---- html.c ---- */
 
 /* s escaped for HTML. */

@@ -92,6 +92,9 @@ void add_histogram(struct strbuf *sb, const size_t *count, double max);
 
 /* ---- csv.c: grades.csv ---- */
 
+/* One CSV field, quoted when it must be; a text field that a spreadsheet would run is neutralised. */
+void csv_field(struct strbuf *sb, const char *s, size_t len, int text);
+
 void csv_head(struct strbuf *sb, const struct lab *lab);
 void csv_row(struct strbuf *sb, const struct lab *lab, const struct entry *e);
 

@@ -471,6 +471,7 @@ static void render_submission(struct strbuf *sb, const struct json *root, const 
 	add_banners(sb, x);
 	add_facts(sb, root, score, max, passed, shown);
 	add_coverage_line(sb, root);
+	add_handin(sb, root);
 	if (hidden)
 		sb_addf(sb, "<p class=\"muted\">%zu hidden probe%s not shown.</p>\n", hidden,
 			hidden == 1 ? " is" : "s are");

@@ -16,5 +16,6 @@ Suite *make_wire_suite(void);
 Suite *make_term_suite(void);
 Suite *make_sources_suite(void);
 Suite *make_diag_suite(void);
+Suite *make_import_suite(void);
 
 #endif
