@@ -14,6 +14,7 @@
  * through, run.h what they all share.
  */
 #include "run.h"
+#include "match.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -197,6 +198,17 @@ const char *opt_text(const struct step *s, const char *key, const char *dflt)
 	return a ? a->text : dflt;
 }
 
+void match_opts_of(const struct step *s, const char *dflt_mode, struct match_opts *how)
+{
+	const struct step_arg *ic = step_opt(s, "ignore_case");
+	int mode = match_mode_parse(opt_text(s, "match", dflt_mode));
+
+	how->mode = mode < 0 ? MATCH_EXACT : (enum match_mode)mode;
+	how->tol = !strcmp(opt_text(s, "tolerate", "none"), "nul_or_newline") ? TOL_NUL_OR_NEWLINE :
+										  TOL_NONE;
+	how->ignore_case = ic && ic->num;
+}
+
 /* Text from the step's value, or what the reference produced at this step. */
 int expectation(struct probe_run *r, const struct step *s, struct strbuf *want,
 		int *record)
@@ -289,6 +301,7 @@ static const struct opt_def o_stdin[] = {
 static const struct opt_def o_socket[] = { { "socket", OPT_NAME, NULL }, { NULL, 0, NULL } };
 static const struct opt_def o_expect[] = {
 	{ "conn", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
+	{ "ignore_case", OPT_BOOL, NULL },
 	{ "tolerate", OPT_ENUM, "none|nul_or_newline" }, { "from", OPT_ENUM, "reference" },
 	{ "length", OPT_SIZE, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
@@ -312,7 +325,7 @@ static const struct opt_def o_exit[] = {
 };
 static const struct opt_def o_stdout[] = {
 	{ "program", OPT_PROGRAM, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+	{ "ignore_case", OPT_BOOL, NULL }, { "from", OPT_ENUM, "reference" }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_udp_send[] = {
 	{ "socket", OPT_NAME, NULL }, { "host", OPT_TEXT, NULL }, { "port", OPT_TEXT, NULL },
@@ -320,7 +333,7 @@ static const struct opt_def o_udp_send[] = {
 };
 static const struct opt_def o_udp_expect[] = {
 	{ "socket", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "sender", OPT_ENUM, "server|any" },
+	{ "ignore_case", OPT_BOOL, NULL }, { "from", OPT_ENUM, "reference" }, { "sender", OPT_ENUM, "server|any" },
 	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 

@@ -295,7 +295,7 @@ int step_expect_exit(struct probe_run *r, const struct step *s)
 struct wait_out {
 	struct proc *pr;
 	int err;		/* 1: stderr, 0: stdout */
-	enum match_mode mode;
+	const struct match_opts *how;
 	const struct strbuf *want;
 };
 
@@ -314,9 +314,8 @@ static int output_matches(struct probe_run *r, void *arg)
 	(void)r;
 	capture_text(output_of(w->pr, w->err), &out);
 	int ended = sbproc_ended(w->pr->p);
-	enum match_verdict m = match_bytes(w->mode, TOL_NONE, w->want->buf ? w->want->buf : "",
-					   w->want->len, out.buf ? out.buf : "", out.len, ended, &used,
-					   &diff, err);
+	enum match_verdict m = match_bytes(w->how, w->want->buf ? w->want->buf : "", w->want->len,
+					   out.buf ? out.buf : "", out.len, ended, &used, &diff, err);
 	sb_release(&out);
 	return m == MATCH_YES || m == MATCH_YES_MORE || ended;
 }
@@ -331,8 +330,10 @@ static int expect_output(struct probe_run *r, const struct step *s, int errstrea
 
 	if (!pr || expectation(r, s, &want, &record) < 0)
 		goto out;
-	int mode = match_mode_parse(opt_text(s, "match", "contains"));
-	struct wait_out w = { pr, errstream, (enum match_mode)mode, &want };
+	struct match_opts how;
+	match_opts_of(s, "contains", &how);
+	how.tol = TOL_NONE;
+	struct wait_out w = { pr, errstream, &how, &want };
 	int64_t deadline = within(r, s);
 	if (record) {
 		pump(r, deadline, proc_ended, pr);
@@ -346,14 +347,14 @@ static int expect_output(struct probe_run *r, const struct step *s, int errstrea
 	size_t used;
 	long diff;
 	char err[ERRLEN] = "";
-	enum match_verdict m = match_bytes(mode, TOL_NONE, want.buf ? want.buf : "", want.len,
+	enum match_verdict m = match_bytes(&how, want.buf ? want.buf : "", want.len,
 					   out.buf ? out.buf : "", out.len, 1, &used, &diff, err);
 	if (m == MATCH_YES) {
 		rc = 0;
 		goto out;
 	}
 	set_expected(r, want.buf ? want.buf : "", want.len);
-	set_observed(r, out.buf ? out.buf : "", out.len, mode == MATCH_CONTAINS ? -1 : diff);
+	set_observed(r, out.buf ? out.buf : "", out.len, how.mode == MATCH_CONTAINS ? -1 : diff);
 	if (*err)
 		fail(r, "spec error: %s", err);
 	else if (!in_time)

@@ -105,6 +105,9 @@ int64_t within(struct probe_run *r, const struct step *s);
 double within_s(struct probe_run *r, const struct step *s);
 /* The text of the step's option key, or dflt when the spec did not give it. */
 const char *opt_text(const struct step *s, const char *key, const char *dflt);
+struct match_opts;
+/* How the step compares (its match, tolerate and ignore_case options); dflt_mode when match is not given. */
+void match_opts_of(const struct step *s, const char *dflt_mode, struct match_opts *how);
 /* What the step expects: its value substituted, or the reference's answer; *record: 1 to record it. */
 int expectation(struct probe_run *r, const struct step *s, struct strbuf *want, int *record);
 

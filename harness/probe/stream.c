@@ -235,9 +235,8 @@ int step_expect(struct probe_run *r, const struct step *s)
 		rc = expect_length(r, s, c, (size_t)len->num);
 		goto out;
 	}
-	int mode = match_mode_parse(opt_text(s, "match", "exact"));
-	const char *tol_s = opt_text(s, "tolerate", "none");
-	enum match_tolerance tol = !strcmp(tol_s, "nul_or_newline") ? TOL_NUL_OR_NEWLINE : TOL_NONE;
+	struct match_opts how;
+	match_opts_of(s, "exact", &how);
 	int64_t deadline = within(r, s);
 	int final = 0;
 	for (;;) {
@@ -246,7 +245,7 @@ int step_expect(struct probe_run *r, const struct step *s)
 		char err[ERRLEN] = "";
 		if (c->eof || c->rst || c->err || c->fd < 0)
 			final = 1;
-		enum match_verdict m = match_bytes(mode, tol, want.buf ? want.buf : "", want.len,
+		enum match_verdict m = match_bytes(&how, want.buf ? want.buf : "", want.len,
 						   c->in.buf ? c->in.buf : "", c->in.len, final,
 						   &used, &diff, err);
 		if (m == MATCH_YES) {
@@ -276,7 +275,7 @@ int step_expect(struct probe_run *r, const struct step *s)
 				fail(r, "the connection was closed before anything arrived");
 			else if (!c->in.len)
 				fail(r, "nothing arrived within %.1fs", within_s(r, s));
-			else if (mode == MATCH_EXACT && diff >= (long)want.len)
+			else if (how.mode == MATCH_EXACT && diff >= (long)want.len)
 				fail(r, "received %zu bytes: the expected %zu and then %zu more",
 				     c->in.len, want.len, c->in.len - want.len);
 			else if (diff >= 0 && (size_t)diff >= c->in.len)
