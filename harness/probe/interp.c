@@ -447,6 +447,8 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 				fail(&r, "step failed");
 			break;
 		}
+		for (size_t k = 0; k < r.nconns; k++)
+			answer_fin(&r, &r.conns[k], (int)i + 1);
 	}
 	collect_procs(&r);
 	run_release(&r);

@@ -78,6 +78,8 @@ static void conn_read(struct probe_run *r, struct conn *c)
 		if (n == 0) {
 			c->eof = 1;
 			ev(r, EV_FIN, c->name, NULL, 0);
+			/* the step running now may still send on it: counted from this step */
+			answer_fin(r, c, r->step);
 			return;
 		}
 		if (errno == EINTR)

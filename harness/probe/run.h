@@ -32,6 +32,7 @@ struct conn {
 	int listener;		/* a listening socket of the harness */
 	int port;		/* listener: its port */
 	int eof, rst;
+	int fin_answered;	/* the peer's FIN was answered with the harness's own (answer_fin) */
 	int err;		/* errno of a failed read other than a reset */
 	int noread;		/* flooded, or still connecting: the harness does not read it */
 	int served;		/* a UDP socket the harness serves on (listen): replies come from clients */
@@ -134,6 +135,13 @@ void conn_close_fd(struct conn *c);
 void conn_release(struct conn *c);
 /* A pump() predicate: something arrived on, or happened to, the connection of a struct wait_conn. */
 int conn_changed(struct probe_run *r, void *arg);
+/*
+ * The harness as a real peer: once the student's side has closed (FIN), the
+ * harness closes its own side as soon as no step from step `from` on sends on
+ * the connection or ends it; a no-op otherwise. Called when the FIN arrives
+ * and after every step.
+ */
+void answer_fin(struct probe_run *r, struct conn *c, int from);
 /* Why reading a connection stopped, other than EOF or a reset. */
 const char *read_error(const struct conn *c);
 int make_socket(int family, int type);

@@ -1760,6 +1760,118 @@ START_TEST(udp_echo_none_and_reply)
 }
 END_TEST
 
+/* ---- the harness as a real peer ---- */
+
+/*
+ * A careful client: sends a line, shuts its sending side down, reads until the
+ * server closes, prints what it read and exits 0.
+ */
+static const char half_closing_client[] =
+	"s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+	"s.sendall(b'ping\\n')\n"
+	"s.shutdown(socket.SHUT_WR)\n"
+	"data = b''\n"
+	"while True:\n"
+	"    b = s.recv(100)\n"
+	"    if not b:\n"
+	"        break\n"
+	"    data += b\n"
+	"sys.stdout.write(data.decode())\n"
+	"sys.exit(0)\n";
+
+START_TEST(a_half_closing_client_is_answered)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "client", "none", "\"{host}\", \"{port}\"", half_closing_client);
+	fx_load(&f, "  - name: answered at once\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {expect_exit: 0}]\n"
+		    "  - name: the rest first\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {pause: 100ms}, {send: pong, pieces: 2, pause: 50ms},\n"
+		    "            {expect_stdout: pong, match: exact}, {expect_exit: 0}]\n"
+		    "  - name: the spec closes it\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {expect_exit: 0, within: 300ms}, {close: }]\n");
+	/* nothing more to send: the harness closes its side when the client's FIN comes */
+	fx_run(&f, "answered at once", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 1);
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 1);
+	ck_assert_int_eq(res.procs[0].v.status, V_OK);
+	probe_result_release(&res);
+
+	/* what later steps send still goes out, then the close */
+	fx_run(&f, "the rest first", &res);
+	ck_passed(res);
+	const struct event *fin = first_event(&res, EV_FIN), *sd = first_event(&res, EV_SHUTDOWN);
+	ck_assert(fin < sd);
+	ck_assert(first_event(&res, EV_SEND) < sd);
+	ck_assert_str_eq(res.procs[0].out, "pong");
+	probe_result_release(&res);
+
+	/* a connection a later step closes is the spec's to close */
+	fx_run(&f, "the spec closes it", &res);
+	ck_failed(res, 4, "client was still running after 0.3s; expected it to exit");
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 0);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(a_half_closing_server_is_answered)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	/* greets, half-closes, and waits for the client's close before it exits */
+	fx_prog(&f, "server", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.sendall(b'hi')\n"
+		"c.shutdown(socket.SHUT_WR)\n"
+		"while c.recv(100):\n"
+		"    pass\n"
+		"sys.exit(0)\n");
+	fx_load(&f, "  - name: answered\n"
+		    "    steps: [{start: server}, {connect: }, {expect: hi}, {expect_exit: 0}]\n");
+	fx_run(&f, "answered", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 1);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(ignore_case_in_a_step)
+{
+	struct fx f;
+	struct probe_result res;
+	char *code = sender("b'HELLO World!\\0'");
+
+	fx_begin(&f);
+	fx_prog(&f, "peer", "tcp", "\"{port}\"", code);
+	fx_load(&f, "  - name: either case\n"
+		    "    steps: [{start: peer}, {connect: },\n"
+		    "            {expect: \"Hello world!\", tolerate: nul_or_newline, ignore_case: true}]\n"
+		    "  - name: as written\n"
+		    "    steps: [{start: peer}, {connect: },\n"
+		    "            {expect: \"Hello world!\", tolerate: nul_or_newline}]\n");
+	fx_run(&f, "either case", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "as written", &res);
+	ck_failed(res, 2, "received bytes differ from the expected at byte 1");
+	probe_result_release(&res);
+	fx_end(&f);
+	free(code);
+}
+END_TEST
+
 Suite *make_probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -1813,6 +1925,13 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, expect_from_reference);
 	tcase_add_test(tc, repeat_counts_failed_runs);
 	tcase_add_test(tc, stops_what_ignores_sigterm_and_escapes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fair");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, a_half_closing_client_is_answered);
+	tcase_add_test(tc, a_half_closing_server_is_answered);
+	tcase_add_test(tc, ignore_case_in_a_step);
 	suite_add_tcase(s, tc);
 	return s;
 }
