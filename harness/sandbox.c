@@ -143,6 +143,8 @@ struct sbproc {
 	int timed_out;
 	int64_t cpu_limit_ms;	/* 0: none */
 	int boxed;		/* pid is the box's init, not the program */
+	int keep_box;		/* boxed: init stays, with the program's descendants, after the program ends */
+	int box_kept;		/* the program has ended and its box is kept: init not yet killed */
 	pid_t student;		/* boxed: the program's pid, once known */
 	int memcg;		/* boxed: in the sandbox's memory cgroup */
 	long failcnt0;		/* its memory.failcnt when the program started */
@@ -1019,8 +1021,9 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
  * The box's init (PID 1 of its pid namespace), harness code: builds the root,
  * forks the program, forwards the worker's signals to the program's process
  * group, reaps every orphan, and when the program ends reports its wait
- * status and exits, which makes the kernel kill whatever is left in the box.
- * Never returns.
+ * status and exits, which makes the kernel kill whatever is left in the box;
+ * with keep_box it exits only once the program's descendants have ended too
+ * (or when the worker kills it at sbproc_stop). Never returns.
  */
 /*
  * Init is a fork of the grader: its command line would tell a student the
@@ -1096,7 +1099,11 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 			struct box_msg m = { st, ru };
 			if (write(status_fd, &m, sizeof m) < 0)
 				_exit(126);
-			_exit(0);
+			if (!sp->keep_box)
+				_exit(0);
+			/* as from a shell: what the program forked runs on; the worker kills init at the stop */
+			close(status_fd);
+			continue;
 		}
 		if (w < 0)
 			_exit(0);
@@ -1306,6 +1313,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	}
 
 	p->pid = pid;
+	p->keep_box = p->boxed && sp->keep_box;
 	sb->nlive++;
 	p->cpu_limit_ms = sp->lim ? sp->lim->cpu_ms : 0;
 	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;
@@ -1467,7 +1475,11 @@ static void reap(struct sbproc *p)
 			memset(&ru, 0, sizeof ru);
 		}
 		r = p->pid;
-		box_defer_reap(p->sb, p->pid);
+		/* a kept box lives on with the program's descendants: sbproc_stop kills its init */
+		if (n == sizeof m && p->keep_box)
+			p->box_kept = 1;
+		else
+			box_defer_reap(p->sb, p->pid);
 	} else {
 		do
 			r = wait4(p->pid, &st, 0, &ru);
@@ -1575,7 +1587,8 @@ int sbproc_wait(struct sbproc *p, int64_t deadline)
 static void signal_all(struct sbproc *p, int sig)
 {
 	if (p->boxed) {
-		if (p->pidfd >= 0)
+		/* init is not reaped while the box runs or is kept: its pid is still its own */
+		if (p->pidfd >= 0 || p->box_kept)
 			kill(p->pid, sig);
 	} else if (p->pidfd >= 0) {
 		kill(-p->pid, sig);
@@ -1609,17 +1622,29 @@ static int already_exiting(pid_t pid)
 	return r;
 }
 
+/* A kept box whose program has ended: kill what is left in it, and reap its init later. */
+static void box_end_kept(struct sbproc *p)
+{
+	if (!p->box_kept)
+		return;
+	kill(p->pid, SIGKILL);
+	box_defer_reap(p->sb, p->pid);
+	p->box_kept = 0;
+}
+
 void sbproc_stop(struct sbproc *p)
 {
 	if (p->pidfd < 0) {
-		/* the leader is gone; its group may not be */
+		/* the leader is gone; its group (or its kept box) may not be */
 		signal_all(p, SIGKILL);
+		box_end_kept(p);
 		return;
 	}
 	/* already ended or ending by itself: keep its own status, not "stopped by the harness" */
 	if (sbproc_wait(p, now_ms()) ||
 	    (already_exiting(sbproc_pid(p)) && sbproc_wait(p, now_ms() + GRACE_MS))) {
 		signal_all(p, SIGKILL);
+		box_end_kept(p);
 		sandbox_sweep(p->sb);
 		return;
 	}
@@ -1634,6 +1659,7 @@ void sbproc_stop(struct sbproc *p)
 		/* unkillable (uninterruptible sleep): wait for it without a deadline */
 		reap(p);
 	}
+	box_end_kept(p);
 	sandbox_sweep(p->sb);
 }
 
@@ -1646,6 +1672,7 @@ void sbproc_timeout(struct sbproc *p)
 	sbproc_wait(p, now_ms() + 5000);
 	if (p->pidfd >= 0)
 		reap(p);
+	box_end_kept(p);
 	sandbox_sweep(p->sb);
 }
 
@@ -1701,7 +1728,7 @@ void sbproc_free(struct sbproc *p)
 {
 	if (!p)
 		return;
-	if (p->pidfd >= 0)
+	if (p->pidfd >= 0 || p->box_kept)
 		sbproc_stop(p);
 	sbproc_close_stdin(p);
 	if (p->out_fd >= 0)

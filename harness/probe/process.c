@@ -226,7 +226,7 @@ int step_start(struct probe_run *r, const struct step *s)
 	start_limits(spec, prog, &lim);
 	const struct step_arg *in = step_opt(s, "stdin");
 	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
-			    .stdout_pty = prog->stdout_pty, .lim = &lim };
+			    .stdout_pty = prog->stdout_pty, .keep_box = 1, .lim = &lim };
 	char err[ERRLEN];
 	struct sbproc *p;
 	if (sandbox_spawn(r->env->sb, &sp, &p, err) < 0) {
