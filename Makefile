@@ -61,7 +61,7 @@ RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) \
 	$(if $(ONLY),--only '$(ONLY)') $(if $(filter 0,$(COVERAGE)),--no-coverage) \
 	$(if $(SANDBOX),--sandbox $(SANDBOX)) $(if $(filter 1,$(FORCE)),--force)
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests determinism isolation browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -122,7 +122,7 @@ check-specs: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests isolation
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests determinism isolation
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -136,6 +136,10 @@ selfcheck-tests: $(BIN)
 # A class graded again, and submissions whose shape is an attack (deep, many files).
 rerun-tests: $(BIN)
 	./harness/tests/rerun.sh $(BIN)
+
+# The timing-sensitive samples graded 10 times: every probe's verdict the same every run.
+determinism: $(BIN)
+	./harness/tests/determinism.sh $(BIN)
 
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)

@@ -16,6 +16,7 @@
 #include "run.h"
 #include "match.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +295,19 @@ static const struct opt_def o_conn_within[] = {
 };
 static const struct opt_def o_conn[] = { { "conn", OPT_NAME, NULL }, { NULL, 0, NULL } };
 static const struct opt_def o_program[] = { { "program", OPT_PROGRAM, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_program_within[] = {
+	{ "program", OPT_PROGRAM, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_signal[] = {
+	{ "program", OPT_PROGRAM, NULL }, { "ended_ok", OPT_BOOL, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_within[] = { { "within", OPT_DURATION, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_release[] = {
+	{ "after_children", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_close[] = {
+	{ "after_peer", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
 static const struct opt_def o_stdin[] = {
 	{ "program", OPT_PROGRAM, NULL }, { "close", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
 	{ NULL, 0, NULL },
@@ -343,7 +357,7 @@ static const struct step_def step_table[] = {
 	{ "send", OPT_TEXT, 1, o_send, step_send, NULL },
 	{ "expect", OPT_TEXT, 0, o_expect, step_expect, NULL },
 	{ "expect_eof", OPT_NONE, 0, o_expect_eof, step_expect_eof, NULL },
-	{ "close", OPT_NAME, 0, o_none, step_close, NULL },
+	{ "close", OPT_NAME, 0, o_close, step_close, NULL },
 	{ "abort", OPT_NAME, 0, o_none, step_abort, NULL },
 	{ "listen", OPT_NAME, 0, o_listen, step_listen, NULL },
 	{ "accept", OPT_NAME, 0, o_accept, step_accept, NULL },
@@ -363,12 +377,15 @@ static const struct step_def step_table[] = {
 	{ "shutdown", OPT_NAME, 0, o_none, step_shutdown, NULL },
 	{ "expect_silence", OPT_DURATION, 1, o_conn, step_expect_silence, NULL },
 	{ "expect_reset", OPT_NONE, 0, o_conn_within, step_expect_reset, NULL },
-	{ "signal", OPT_ENUM, 1, o_program, step_signal,
+	{ "signal", OPT_ENUM, 1, o_signal, step_signal,
 	  "SIGINT|SIGTERM|SIGHUP|SIGKILL|SIGUSR1|SIGUSR2" },
 	{ "alive", OPT_PROGRAM, 0, o_none, step_alive, NULL },
 	{ "stdin", OPT_TEXT, 1, o_stdin, step_stdin, NULL },
-	{ "expect_no_zombies", OPT_NONE, 0, o_program, step_expect_no_zombies, NULL },
+	{ "expect_no_zombies", OPT_NONE, 0, o_program_within, step_expect_no_zombies, NULL },
 	{ "expect_no_fd_leak", OPT_NONE, 0, o_program, step_expect_no_fd_leak, NULL },
+	{ "hold", OPT_PROGRAM, 0, o_within, step_hold, NULL },
+	{ "release", OPT_PROGRAM, 0, o_release, step_release, NULL },
+	{ "expect_children_exit", OPT_NONE, 0, o_program_within, step_expect_children_exit, NULL },
 };
 
 const struct step_def *step_def_find(const char *name)
@@ -406,6 +423,9 @@ static void collect_procs(struct probe_run *r)
 	struct probe_result *res = r->res;
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *pr = &r->procs[i];
+		/* a held program would not see the SIGTERM of its stop */
+		if (pr->held && !sbproc_ended(pr->p))
+			kill(sbproc_pid(pr->p), SIGCONT);
 		sbproc_stop(pr->p);
 		note_exit(r, pr);
 		res->procs = xrealloc(res->procs, (res->nprocs + 1) * sizeof *res->procs);

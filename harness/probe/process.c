@@ -394,6 +394,11 @@ int step_signal(struct probe_run *r, const struct step *s)
 	for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++)
 		if (!strcmp(sigs[i].name, s->value.text)) {
 			pump(r, now_ms(), NULL, NULL);
+			const struct step_arg *ended_ok = step_opt(s, "ended_ok");
+			if (sbproc_ended(pr->p) && ended_ok && ended_ok->num) {
+				note(r, EV_NOTE, pr->program, "had already ended: no %s sent", sigs[i].name);
+				return 0;
+			}
 			if (sbproc_ended(pr->p)) {
 				struct strbuf d = STRBUF_INIT;
 				describe_end(pr->p, &d);
@@ -403,6 +408,7 @@ int step_signal(struct probe_run *r, const struct step *s)
 				return rc;
 			}
 			sbproc_signal(pr->p, sigs[i].sig);
+			pr->sent_signal = sigs[i].sig;
 			note(r, EV_NOTE, pr->program, "sent %s", sigs[i].name);
 			return 0;
 		}
@@ -453,16 +459,28 @@ static struct proc *running_proc(struct probe_run *r, const struct step *s)
 	return pr;
 }
 
+static int no_zombies(struct probe_run *r, void *arg)
+{
+	struct proc *pr = arg;
+	(void)r;
+	return sbproc_ended(pr->p) || launch_count_zombies(sbproc_pid(pr->p)) == 0;
+}
+
+/*
+ * Passes as soon as the program has no child that ended unreaped (a handler
+ * may take a moment), or once it has ended itself (its orphans are then
+ * reaped for it); fails when zombies are still there at the deadline.
+ */
 int step_expect_no_zombies(struct probe_run *r, const struct step *s)
 {
-	struct proc *pr = running_proc(r, s);
+	struct proc *pr = proc_get(r, s);
 	if (!pr)
 		return -1;
+	if (pump_until(r, within(r, s), no_zombies, pr))
+		return 0;
 	int z = launch_count_zombies(sbproc_pid(pr->p));
-	if (z > 0)
-		return fail(r, "%s has %d zombie child process%s: it does not reap its children",
-			    pr->program, z, z == 1 ? "" : "es");
-	return 0;
+	return fail(r, "%s has %d zombie child process%s %.1fs later: it does not reap its children",
+		    pr->program, z, z == 1 ? "" : "es", within_s(r, s));
 }
 
 int step_expect_no_fd_leak(struct probe_run *r, const struct step *s)
@@ -478,4 +496,157 @@ int step_expect_no_fd_leak(struct probe_run *r, const struct step *s)
 			       "listening: it does not close the sockets of clients that left",
 			    pr->program, now, now - pr->fds_at_ready);
 	return 0;
+}
+
+/* ---- holding a program: its children end while it cannot run ---- */
+
+/* The program the step names, still running (NULL: fail), with what has happened served. */
+static struct proc *live_proc_of(struct probe_run *r, const struct step *s)
+{
+	const char *name = s->value.present ? s->value.text : NULL;
+	struct proc *pr = NULL;
+	for (size_t i = r->nprocs; i-- > 0;)
+		if (!name || !strcmp(r->procs[i].program, name)) {
+			pr = &r->procs[i];
+			break;
+		}
+	if (!pr) {
+		fail(r, "spec error: %s has not been started", name ? name : "no program");
+		return NULL;
+	}
+	pump(r, now_ms(), NULL, NULL);
+	if (sbproc_ended(pr->p)) {
+		struct strbuf d = STRBUF_INIT;
+		describe_end(pr->p, &d);
+		fail(r, "%s is no longer running: %s", pr->program, d.buf);
+		sb_release(&d);
+		return NULL;
+	}
+	return pr;
+}
+
+/* Idle: every connection waiting on its listeners accepted, and its main thread asleep. */
+static int idle(struct probe_run *r, void *arg)
+{
+	struct proc *pr = arg;
+	(void)r;
+	if (sbproc_ended(pr->p))
+		return 1;
+	pid_t pid = sbproc_pid(pr->p);
+	return launch_accept_backlog(pid) <= 0 && launch_proc_state(pid) == 'S';
+}
+
+/*
+ * hold: once the program is idle (it has accepted every waiting connection and
+ * sleeps, in accept() say; or at the deadline), stops its main process with
+ * SIGSTOP, not its children: what they do meanwhile (end, and send SIGCHLD)
+ * waits for release, as it does when a parent is busy. Deterministic where
+ * the scheduler is not: signals of children that end together merge.
+ */
+int step_hold(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = live_proc_of(r, s);
+	if (!pr)
+		return -1;
+	if (!pump_until(r, within(r, s), idle, pr))
+		note(r, EV_NOTE, pr->program, "still busy after %.1fs: held all the same",
+		     within_s(r, s));
+	if (sbproc_ended(pr->p))
+		return fail(r, "%s ended before it could be held", pr->program);
+	if (kill(sbproc_pid(pr->p), SIGSTOP) < 0)
+		return fail(r, "harness error: SIGSTOP: %s", strerror(errno));
+	pr->held = 1;
+	note(r, EV_NOTE, pr->program, "held (SIGSTOP to its main process only)");
+	return 0;
+}
+
+static int children_ended(struct probe_run *r, void *arg)
+{
+	struct proc *pr = arg;
+	struct live_proc v[1];
+	(void)r;
+	return sbproc_ended(pr->p) || launch_live_descendants(sbproc_pid(pr->p), v, 1) == 0;
+}
+
+/* release: continues a held program (SIGCONT); after_children: once every child has ended (within). */
+int step_release(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = live_proc_of(r, s);
+	if (!pr)
+		return -1;
+	if (!pr->held)
+		return fail(r, "spec error: %s is not held (a hold step comes first)", pr->program);
+	const struct step_arg *after = step_opt(s, "after_children");
+	if (after && after->num && !pump_until(r, within(r, s), children_ended, pr))
+		note(r, EV_NOTE, pr->program, "children still running after %.1fs: released all the same",
+		     within_s(r, s));
+	kill(sbproc_pid(pr->p), SIGCONT);
+	pr->held = 0;
+	note(r, EV_NOTE, pr->program, "released (SIGCONT)");
+	return 0;
+}
+
+/* What expect_children_exit saw of the children while it waited. */
+struct child_watch {
+	struct proc *pr;
+	int looks;		/* times the children were looked at */
+	int running;		/* of those, times every child left was running or runnable */
+};
+
+static int children_ended_watched(struct probe_run *r, void *arg)
+{
+	struct child_watch *w = arg;
+	struct live_proc v[64];
+	(void)r;
+	if (sbproc_ended(w->pr->p))
+		return 1;
+	int n = launch_live_descendants(sbproc_pid(w->pr->p), v, 64);
+	if (!n)
+		return 1;
+	int all_running = 1;
+	for (int i = 0; i < n; i++)
+		if (launch_proc_state(v[i].pid) != 'R')
+			all_running = 0;
+	w->looks++;
+	w->running += all_running;
+	return 0;
+}
+
+/*
+ * expect_children_exit: passes once the program has no child process that
+ * still runs (zombies have ended); fails at the deadline with what the ones
+ * left did meanwhile, measured: how often they were found running or
+ * runnable (a spinning loop; on a loaded machine it waits for a CPU but stays
+ * runnable) rather than asleep in a call, and the CPU time they used.
+ */
+int step_expect_children_exit(struct probe_run *r, const struct step *s)
+{
+	struct proc *pr = proc_get(r, s);
+	if (!pr)
+		return -1;
+	struct live_proc before[64], after[64];
+	int nb = sbproc_ended(pr->p) ? 0 : launch_live_descendants(sbproc_pid(pr->p), before, 64);
+	struct child_watch w = { pr, 0, 0 };
+	int64_t t0 = now_ms();
+	if (pump_until(r, within(r, s), children_ended_watched, &w))
+		return 0;
+	int na = launch_live_descendants(sbproc_pid(pr->p), after, 64);
+	if (!na)
+		return 0;
+	double waited = (double)(now_ms() - t0) / 1000;
+	int64_t cpu = 0;
+	for (int i = 0; i < na; i++) {
+		int64_t at_start = 0;
+		for (int k = 0; k < nb; k++)
+			if (before[k].pid == after[i].pid)
+				at_start = before[k].cpu_ms;
+		cpu += after[i].cpu_ms - at_start;
+	}
+	int spins = w.looks && w.running * 2 > w.looks;
+	return fail(r, "%d child process%s of %s still ran %.1fs after %s client%s left (%s in %d of %d "
+		       "looks, %.2fs of CPU): %s", na, na == 1 ? "" : "es", pr->program, waited,
+		    na == 1 ? "its" : "their", na == 1 ? "" : "s", spins ? "running" : "asleep",
+		    spins ? w.running : w.looks - w.running, w.looks, (double)cpu / 1000,
+		    spins ? "it spins in a loop instead of exiting when read() returns 0" :
+			    "it waits for something instead of exiting when read() returns 0");
 }

@@ -199,3 +199,19 @@ int wait_fd(struct probe_run *r, int fd, short events, int64_t deadline)
 	r->watch_fd = -1;
 	return r->watch_hit;
 }
+
+int pump_until(struct probe_run *r, int64_t deadline, done_fn cond, void *arg)
+{
+	int64_t interval = 1;
+
+	for (;;) {
+		if (cond(r, arg))
+			return 1;
+		if (!ms_left(deadline))
+			return 0;
+		int64_t next = now_ms() + interval;
+		pump(r, next < deadline ? next : deadline, NULL, NULL);
+		if (interval < 16)
+			interval *= 2;
+	}
+}

@@ -50,6 +50,8 @@ struct proc {
 	struct sbproc *p;
 	int fds_at_ready;	/* open descriptors when it became ready, or -1 */
 	int exit_noted;		/* its end is in the transcript */
+	int held;		/* stopped by a hold step (SIGSTOP), not yet released */
+	int sent_signal;	/* the last signal a signal step sent it, or 0 */
 };
 
 struct probe_run {
@@ -118,6 +120,13 @@ typedef int (*done_fn)(struct probe_run *r, void *arg);
 
 /* Serves every connection and program until done() says so (1) or the deadline passes (0). */
 int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg);
+/*
+ * Waits until cond() holds, serving everything meanwhile: for what no file
+ * descriptor announces (a process's children, a socket's queue), looked at
+ * again after 1 ms, then twice as long each time up to 16 ms. 1 when it held
+ * before the deadline, 0 otherwise.
+ */
+int pump_until(struct probe_run *r, int64_t deadline, done_fn cond, void *arg);
 /* Waits for events on fd, serving everything else meanwhile; 1 when they came. */
 int wait_fd(struct probe_run *r, int fd, short events, int64_t deadline);
 /* Puts a program's end in the transcript, once. */
@@ -201,6 +210,9 @@ int step_alive(struct probe_run *r, const struct step *s);
 int step_stdin(struct probe_run *r, const struct step *s);
 int step_expect_no_zombies(struct probe_run *r, const struct step *s);
 int step_expect_no_fd_leak(struct probe_run *r, const struct step *s);
+int step_hold(struct probe_run *r, const struct step *s);
+int step_release(struct probe_run *r, const struct step *s);
+int step_expect_children_exit(struct probe_run *r, const struct step *s);
 
 /* interp.c */
 int step_random(struct probe_run *r, const struct step *s);

@@ -347,11 +347,30 @@ static struct conn *named_conn(struct probe_run *r, const struct step *s, int ne
 	return NULL;
 }
 
+/*
+ * close; after_peer: only once the peer has closed its side (FIN or RST, within), so that
+ * it is the peer's socket that holds TIME_WAIT; at the deadline the harness closes first.
+ */
 int step_close(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = named_conn(r, s, 0, "close");
 	if (!c)
 		return -1;
+	const struct step_arg *after = step_opt(s, "after_peer");
+	if (after && after->num && c->fd >= 0) {
+		struct wait_conn w = { c, 0, 0 };
+		int64_t deadline = within(r, s);
+		while (!c->eof && !c->rst && !c->err) {
+			w.len = c->in.len;
+			w.ndg = c->ndg;
+			if (!pump(r, deadline, conn_changed, &w)) {
+				note(r, EV_NOTE, c->name, "the peer had not closed within %.1fs: the "
+				     "harness closes first", within_s(r, s));
+				break;
+			}
+		}
+		sb_reset(&c->in);
+	}
 	conn_close_fd(c);
 	ev(r, EV_CLOSE, c->name, NULL, 0);
 	return 0;

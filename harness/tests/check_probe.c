@@ -1872,6 +1872,181 @@ START_TEST(ignore_case_in_a_step)
 }
 END_TEST
 
+START_TEST(close_after_the_peer)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "late", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"time.sleep(0.2)\n"
+		"c.close()\n"
+		"time.sleep(5)\n");
+	fx_prog(&f, "never", "tcp", "\"{port}\"", accept_and_sleep);
+	fx_load(&f, "  - name: waits\n"
+		    "    steps: [{start: late}, {connect: }, {close: , after_peer: true}]\n"
+		    "  - name: at once\n"
+		    "    steps: [{start: late}, {connect: }, {close: }]\n"
+		    "  - name: not forever\n"
+		    "    steps: [{start: never}, {connect: }, {close: , after_peer: true, within: 300ms}]\n");
+	fx_run(&f, "waits", &res);
+	ck_passed(res);
+	ck_assert(first_event(&res, EV_FIN) < first_event(&res, EV_CLOSE));
+	probe_result_release(&res);
+
+	fx_run(&f, "at once", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 0);
+	probe_result_release(&res);
+
+	/* a peer that never closes is closed at the deadline: the harness closes first */
+	fx_run(&f, "not forever", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 0);
+	ck_assert_uint_eq(count_events(&res, EV_CLOSE), 1);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+/* A forking server whose SIGCHLD handler reaps %s; each child echoes until EOF, then %s. */
+static char *forker(const char *reap, const char *after_eof)
+{
+	return xasprintf("def reap(sig, frame):\n"
+			 "    %s\n"
+			 "signal.signal(signal.SIGCHLD, reap)\n"
+			 "s = socket.create_server(('', int(sys.argv[1])))\n"
+			 "while True:\n"
+			 "    c, _ = s.accept()\n"
+			 "    if os.fork() == 0:\n"
+			 "        s.close()\n"
+			 "        while True:\n"
+			 "            d = c.recv(100)\n"
+			 "            if not d:\n"
+			 "                break\n"
+			 "            c.sendall(d)\n"
+			 "        %s\n"
+			 "    c.close()\n", reap, after_eof);
+}
+
+#define REAP_ONCE "try: os.waitpid(-1, os.WNOHANG)\n    except ChildProcessError: pass"
+#define REAP_ALL                                                                          \
+	"try:\n        while os.waitpid(-1, os.WNOHANG)[0]: pass\n    except ChildProcessError: pass"
+
+#define HOLD_PROBE                                                                        \
+	"    steps: [{start: server}, {connect: a}, {connect: b}, {connect: c},\n"             \
+	"            {send: x, conn: a}, {send: y, conn: b}, {send: z, conn: c},\n"            \
+	"            {expect: x, conn: a}, {expect: y, conn: b}, {expect: z, conn: c},\n"      \
+	"            {hold: server}, {shutdown: a}, {shutdown: b}, {shutdown: c},\n"           \
+	"            {release: server, after_children: true},\n"                               \
+	"            {expect_no_zombies: , within: 500ms}]\n"
+
+START_TEST(hold_merges_the_signals_of_children)
+{
+	struct fx f;
+	struct probe_result res;
+	char *once = forker(REAP_ONCE, "os._exit(0)"), *all = forker(REAP_ALL, "os._exit(0)");
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", once);
+	fx_load(&f, "  - name: held\n" HOLD_PROBE);
+	/* three children end while their parent is stopped: one SIGCHLD, one reaped, every run */
+	for (int run = 0; run < 3; run++) {
+		fx_run(&f, "held", &res);
+		ck_failed(res, 15, "server has 2 zombie child processes 0.5s later: it does not reap "
+				   "its children");
+		probe_result_release(&res);
+	}
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", all);
+	fx_load(&f, "  - name: held\n" HOLD_PROBE
+		    "  - name: not held\n"
+		    "    steps: [{start: server}, {release: server}]\n");
+	fx_run(&f, "held", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "not held", &res);
+	ck_failed(res, 1, "spec error: server is not held (a hold step comes first)");
+	probe_result_release(&res);
+	fx_end(&f);
+	free(once);
+	free(all);
+}
+END_TEST
+
+#define CHILDREN_PROBE                                                                    \
+	"    steps: [{start: server}, {connect: a}, {send: x, conn: a}, {expect: x, conn: a},\n" \
+	"            {close: a}, {expect_children_exit: , within: 500ms}]\n"
+
+START_TEST(children_exit_measured)
+{
+	struct fx f;
+	struct probe_result res;
+	char *exits = forker(REAP_ALL, "os._exit(0)");
+	char *spins = forker(REAP_ALL, "while True: c.recv(100)");
+	char *sleeps = forker(REAP_ALL, "time.sleep(5)");
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", exits);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", spins);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_assert(!res.passed);
+	ck_assert_int_eq(res.failed_step, 5);
+	ck_assert_msg(strstr(res.why, "1 child process of server still ran 0.5s after its client left (running in ") &&
+			      strstr(res.why, "): it spins in a loop instead of exiting when read() returns 0"),
+		      "why: %s", res.why);
+	probe_result_release(&res);
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", sleeps);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_assert(!res.passed);
+	ck_assert_msg(strstr(res.why, "(asleep in ") &&
+			      strstr(res.why, "): it waits for something instead of exiting"),
+		      "why: %s", res.why);
+	probe_result_release(&res);
+	fx_end(&f);
+	free(exits);
+	free(spins);
+	free(sleeps);
+}
+END_TEST
+
+START_TEST(signal_to_a_program_that_ended)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "quick", "none", "", "sys.exit(0)\n");
+	fx_load(&f, "  - name: ok\n"
+		    "    steps: [{start: quick}, {expect_exit: 0}, {signal: SIGINT, ended_ok: true}]\n"
+		    "  - name: not ok\n"
+		    "    steps: [{start: quick}, {expect_exit: 0}, {signal: SIGINT}]\n");
+	fx_run(&f, "ok", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "not ok", &res);
+	ck_failed(res, 2, "quick had already ended before SIGINT: exited with status 0");
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 Suite *make_probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -1932,6 +2107,10 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, a_half_closing_client_is_answered);
 	tcase_add_test(tc, a_half_closing_server_is_answered);
 	tcase_add_test(tc, ignore_case_in_a_step);
+	tcase_add_test(tc, close_after_the_peer);
+	tcase_add_test(tc, hold_merges_the_signals_of_children);
+	tcase_add_test(tc, children_exit_measured);
+	tcase_add_test(tc, signal_to_a_program_that_ended);
 	suite_add_tcase(s, tc);
 	return s;
 }
