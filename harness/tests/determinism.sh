@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr
 echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
-hello/correct_fork hello/fork_never_closes"
+hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}
