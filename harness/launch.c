@@ -427,3 +427,54 @@ int launch_accept_backlog(pid_t pid)
 	free(set);
 	return total;
 }
+
+const char *launch_port_held(int port)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK", [11] = "CLOSING",
+	};
+	static const char *const tables[] = { "/proc/self/net/tcp", "/proc/self/net/tcp6" };
+	const char *found = NULL;
+
+	for (size_t t = 0; t < 2 && !(found && !strcmp(found, "TIME_WAIT")); t++) {
+		struct strbuf sb = STRBUF_INIT;
+		if (read_file(tables[t], &sb) == 0 && sb.buf) {
+			char *save = NULL;
+			char *line = strtok_r(sb.buf, "\n", &save);	/* the header */
+			while ((line = strtok_r(NULL, "\n", &save))) {
+				char local[64];
+				unsigned st;
+				if (sscanf(line, " %*s %63s %*s %x", local, &st) != 2)
+					continue;
+				char *colon = strrchr(local, ':');
+				if (!colon || strtol(colon + 1, NULL, 16) != port || st >= sizeof names / sizeof *names ||
+				    !names[st])
+					continue;
+				if (!found || st == 6)
+					found = names[st];
+			}
+		}
+		sb_release(&sb);
+	}
+	return found;
+}
+
+int launch_proc_exiting(pid_t pid)
+{
+	char path[64], state = 0;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long flags = 0;
+	int r = 1;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_file(path, &sb) == 0 && sb.buf) {
+		char *rp = strrchr(sb.buf, ')');
+		/* state ppid pgrp session tty_nr tpgid flags */
+		if (rp && sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2)
+			r = state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+	}
+	sb_release(&sb);
+	return r;
+}

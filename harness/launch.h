@@ -54,6 +54,16 @@ int launch_live_descendants(pid_t pid, struct live_proc *v, int max);
  */
 int launch_accept_backlog(pid_t pid);
 
+/*
+ * The state ("TIME_WAIT", "CLOSE_WAIT", ...) of a TCP socket in the caller's
+ * network namespace whose local port is port and that does not listen: what
+ * keeps a server from binding that port again. TIME_WAIT first; NULL if none.
+ */
+const char *launch_port_held(int port);
+
+/* 1 when pid is gone, a zombie, or has begun to exit (PF_EXITING): its end is on its way. */
+int launch_proc_exiting(pid_t pid);
+
 /* pid's scheduler state from /proc/<pid>/stat ('R', 'S', 'D', 'T', 'Z', ...), or 0 if gone. */
 char launch_proc_state(pid_t pid);
 

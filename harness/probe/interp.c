@@ -97,6 +97,23 @@ int fail(struct probe_run *r, const char *fmt, ...)
 	return -1;
 }
 
+void add_note(struct probe_run *r, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	char *old = r->res->note;
+	if (!old) {
+		r->res->note = sb_detach(&sb, NULL);
+	} else if (!strstr(old, sb.buf)) {
+		r->res->note = xasprintf("%s; %s", old, sb.buf);
+		free(old);
+	}
+	sb_release(&sb);
+}
+
 void set_expected(struct probe_run *r, const char *data, size_t len)
 {
 	free(r->res->expected);
@@ -470,6 +487,7 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 		for (size_t k = 0; k < r.nconns; k++)
 			answer_fin(&r, &r.conns[k], (int)i + 1);
 	}
+	explain_failure(&r);
 	collect_procs(&r);
 	run_release(&r);
 	res->passed = res->why == NULL;
@@ -546,6 +564,7 @@ void probe_execute(const struct probe_env *env, const struct probe *probe,
 void probe_result_release(struct probe_result *res)
 {
 	free(res->why);
+	free(res->note);
 	free(res->expected);
 	free(res->observed);
 	for (size_t i = 0; i < res->nevents; i++) {

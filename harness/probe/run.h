@@ -50,6 +50,7 @@ struct proc {
 	struct sbproc *p;
 	int fds_at_ready;	/* open descriptors when it became ready, or -1 */
 	int exit_noted;		/* its end is in the transcript */
+	int server;		/* started to listen (ready: tcp or udp): it should not end by itself */
 	int held;		/* stopped by a hold step (SIGSTOP), not yet released */
 	int sent_signal;	/* the last signal a signal step sent it, or 0 */
 };
@@ -92,6 +93,8 @@ void note(struct probe_run *r, enum event_kind k, const char *who, const char *f
 	__attribute__((format(printf, 4, 5)));
 /* Records why the probe failed at this step (the first reason wins); returns -1. */
 int fail(struct probe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a note on an accepted variant to the result ("sent a trailing NUL (tolerated)"), once. */
+void add_note(struct probe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void set_expected(struct probe_run *r, const char *data, size_t len);
 void set_observed(struct probe_run *r, const char *data, size_t len, long diff_at);
 
@@ -170,8 +173,19 @@ int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 
 /* ---- process.c ---- */
 
-/* How a program ended, with the tail of its stderr. */
-void describe_end(const struct sbproc *p, struct strbuf *sb);
+/*
+ * How a program ended, with the tail of its stderr; a signal it died of comes
+ * with its cause in words ("killed by SIGPIPE (it wrote to a connection the
+ * client had reset): ignore SIGPIPE or send with MSG_NOSIGNAL").
+ */
+void describe_end(struct probe_run *r, const struct sbproc *p, struct strbuf *sb);
+/*
+ * Once a probe has failed: says the cause first when the harness knows it. A
+ * program of the probe that died of a signal (its wait status: SIGPIPE,
+ * SIGSEGV, SIGABRT, ...) is named before what the failing step saw, whatever
+ * the step; a program that is exiting at that moment is waited for, briefly.
+ */
+void explain_failure(struct probe_run *r);
 
 /* ---- the step kinds: each returns 0, or -1 once fail() has said why ---- */
 

@@ -218,6 +218,22 @@ static int expect_length(struct probe_run *r, const struct step *s, struct conn 
 	return 0;
 }
 
+/* A match that needed a tolerance or ignore_case is noted: accepted, and said. */
+static void note_variant(struct probe_run *r, const struct match_opts *how, const struct strbuf *want,
+			 const struct conn *c, size_t used)
+{
+	if (how->mode != MATCH_EXACT)
+		return;
+	if (how->ignore_case && want->len && used >= want->len && memcmp(c->in.buf, want->buf, want->len)) {
+		struct strbuf got = STRBUF_INIT;
+		sb_add_escaped(&got, c->in.buf, want->len);
+		add_note(r, "sent \"%s\": letters in another case (accepted)", got.buf);
+		sb_release(&got);
+	}
+	if (how->tol == TOL_NUL_OR_NEWLINE && used == want->len + 1)
+		add_note(r, "sent a trailing %s (tolerated)", c->in.buf[want->len] ? "newline" : "NUL");
+}
+
 int step_expect(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = conn_get(r, s, "conn", "c");
@@ -249,6 +265,7 @@ int step_expect(struct probe_run *r, const struct step *s)
 						   c->in.buf ? c->in.buf : "", c->in.len, final,
 						   &used, &diff, err);
 		if (m == MATCH_YES) {
+			note_variant(r, &how, &want, c, used);
 			/* what follows the match stays for the next step */
 			if (used) {
 				memmove(c->in.buf, c->in.buf + used, c->in.len - used);
@@ -453,7 +470,7 @@ int step_accept(struct probe_run *r, const struct step *s)
 			for (size_t i = 0; i < r->nprocs; i++)
 				if (sbproc_ended(r->procs[i].p)) {
 					sb_addf(&d, "; %s ", r->procs[i].program);
-					describe_end(r->procs[i].p, &d);
+					describe_end(r, r->procs[i].p, &d);
 				}
 			int rc = fail(r, "nobody connected within %.1fs%s", within_s(r, s),
 				      d.buf ? d.buf : "");

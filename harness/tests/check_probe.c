@@ -231,6 +231,9 @@ static int fixed_port(void)
 		ck_assert_int_eq((res).failed_step, step);                                  \
 	} while (0)
 
+#define ck_starts(s, prefix)                                                                \
+	ck_assert_msg(!strncmp((s), (prefix), strlen(prefix)), "'%s' does not begin with '%s'", (s), (prefix))
+
 #define ck_bytes_eq(p, len, want)                                                           \
 	do {                                                                                \
 		ck_assert_uint_eq(len, sizeof(want) - 1);                                   \
@@ -324,6 +327,8 @@ START_TEST(expect_tolerates_a_trailing_nul)
 	ck_passed(res);
 	ck_assert_int_eq(res.failed_step, -1);
 	ck_assert_ptr_null(res.why);
+	/* accepted, and said */
+	ck_assert_str_eq(res.note, "sent a trailing NUL (tolerated)");
 	ck_assert_int_eq(res.runs, 1);
 	ck_assert_int_eq(res.failed_runs, 0);
 	ck_assert_uint_eq(count_events(&res, EV_START), 1);
@@ -474,7 +479,8 @@ START_TEST(start_checks_the_port_from_argv)
 	fx_run(&f, "own port", &res);
 	int given = argv_port(&res.procs[0]);
 	ck_assert_int_ne(given, port);
-	char *want = xasprintf("peer listens on port %d, not on port %d given in argv", port, given);
+	char *want = xasprintf("peer listens on port %d, a fixed port, not on port %d given in argv: "
+			       "take the port from argv[1]", port, given);
 	ck_failed(res, 0, want);
 	ck_assert_uint_eq(count_events(&res, EV_CONNECT), 0);
 	free(want);
@@ -484,7 +490,8 @@ START_TEST(start_checks_the_port_from_argv)
 	fx_run(&f, "any port", &res);
 	ck_passed(res);
 	given = argv_port(&res.procs[0]);
-	want = xasprintf("listens on port %d instead of %d; probing port %d", port, given, port);
+	want = xasprintf("peer listens on port %d, a fixed port, not on port %d given in argv: take the "
+			 "port from argv[1]; probing port %d", port, given, port);
 	ck_assert_str_eq(first_event(&res, EV_NOTE)->data, want);
 	free(want);
 	want = xasprintf("127.0.0.1 port %d", port);
@@ -749,7 +756,9 @@ START_TEST(client_exit_status)
 	fx_prog(&f, "client", "none", "\"{host}\", \"{port}\"", segv);
 	fx_load(&f, CLIENT_PROBE("exits nonzero", "nonzero"));
 	fx_run(&f, "exits nonzero", &res);
-	ck_failed(res, 6, "client killed by SIGSEGV; expected an exit with a non-zero status");
+	ck_failed(res, 6, "client killed by SIGSEGV (an invalid memory access: a NULL or stray pointer, "
+			  "an index past the end of an array, or argv[1] read when no argument was "
+			  "given); expected an exit with a non-zero status");
 	ck_assert_int_eq(res.procs[0].v.status, V_SIGNAL);
 	ck_assert_int_eq(res.procs[0].v.signal, SIGSEGV);
 	probe_result_release(&res);
@@ -1663,16 +1672,16 @@ START_TEST(zombies_and_descriptor_leaks)
 		"    c.close()\n");
 #define TWO_CLIENTS(prog, check)                                                   \
 	"    steps: [{start: " prog "}, {connect: a}, {close: a}, {connect: b}, {close: b},\n" \
-	"            {pause: 300ms}, {" check ": }]\n"
-	fx_load(&f, "  - name: zombies\n" TWO_CLIENTS("forker", "expect_no_zombies")
-		    "  - name: reaped\n" TWO_CLIENTS("reaper", "expect_no_zombies")
-		    "  - name: leaks\n" TWO_CLIENTS("leaker", "expect_no_fd_leak")
-		    "  - name: tidy\n" TWO_CLIENTS("tidy", "expect_no_fd_leak")
+	"            {pause: 300ms}, {" check "}]\n"
+	fx_load(&f, "  - name: zombies\n" TWO_CLIENTS("forker", "expect_no_zombies: , within: 300ms")
+		    "  - name: reaped\n" TWO_CLIENTS("reaper", "expect_no_zombies: ")
+		    "  - name: leaks\n" TWO_CLIENTS("leaker", "expect_no_fd_leak: ")
+		    "  - name: tidy\n" TWO_CLIENTS("tidy", "expect_no_fd_leak: ")
 		    "  - name: client\n"
 		    "    steps: [{listen: }, {start: forker, ready: none}, {expect_no_fd_leak: }]\n");
 #undef TWO_CLIENTS
 	fx_run(&f, "zombies", &res);
-	ck_failed(res, 6, "forker has 2 zombie child processes: it does not reap its children");
+	ck_failed(res, 6, "forker has 2 zombie child processes 0.3s later: it does not reap its children");
 	probe_result_release(&res);
 
 	fx_run(&f, "reaped", &res);
@@ -1863,6 +1872,8 @@ START_TEST(ignore_case_in_a_step)
 		    "            {expect: \"Hello world!\", tolerate: nul_or_newline}]\n");
 	fx_run(&f, "either case", &res);
 	ck_passed(res);
+	ck_assert_str_eq(res.note, "sent \"HELLO World!\": letters in another case (accepted); "
+				   "sent a trailing NUL (tolerated)");
 	probe_result_release(&res);
 	fx_run(&f, "as written", &res);
 	ck_failed(res, 2, "received bytes differ from the expected at byte 1");
@@ -2047,6 +2058,124 @@ START_TEST(signal_to_a_program_that_ended)
 }
 END_TEST
 
+START_TEST(the_cause_comes_first)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	/* crashes once its first client has spoken */
+	fx_prog(&f, "crasher", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.recv(100)\n"
+		"os.kill(os.getpid(), signal.SIGSEGV)\n");
+	/* writes to its client without end, and dies of the SIGPIPE when the client resets */
+	fx_prog(&f, "writer", "tcp", "\"{port}\"",
+		"signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"while True:\n"
+		"    try:\n"
+		"        c.send(b'x' * 65536)\n"
+		"    except ConnectionResetError:\n"
+		"        pass\n");
+	fx_prog(&f, "quitter", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.close()\n"
+		"s.close()\n"
+		"sys.stderr.write('bye\\n')\n"
+		"sys.exit(3)\n");
+	fx_load(&f, "  - name: segv\n"
+		    "    steps: [{start: crasher}, {connect: a}, {send: x, conn: a}, {connect: b},\n"
+		    "            {send: y, conn: b}, {expect: y, conn: b}]\n"
+		    "  - name: pipe\n"
+		    "    steps: [{start: writer}, {connect: a}, {expect: xx, conn: a, match: prefix},\n"
+		    "            {abort: a}, {connect: b}, {send: y, conn: b}, {expect: y, conn: b}]\n"
+		    "  - name: exit\n"
+		    "    steps: [{start: quitter}, {connect: a}, {expect_eof: , conn: a}, {connect: b},\n"
+		    "            {send: y, conn: b}, {expect: y, conn: b}]\n");
+	/* whichever the step saw (refused, reset), the wait status is said first */
+	for (int run = 0; run < 2; run++) {
+		fx_run(&f, "segv", &res);
+		ck_assert(!res.passed);
+		ck_starts(res.why, "crasher was killed by SIGSEGV (an invalid memory access: ");
+		ck_assert_msg(strstr(res.why, "; then "), "why: %s", res.why);
+		probe_result_release(&res);
+	}
+	fx_run(&f, "pipe", &res);
+	ck_assert(!res.passed);
+	ck_starts(res.why, "writer was killed by SIGPIPE (it wrote to a connection the client had reset): "
+			   "ignore SIGPIPE or send with MSG_NOSIGNAL; then ");
+	probe_result_release(&res);
+	fx_run(&f, "exit", &res);
+	ck_assert(!res.passed);
+	ck_starts(res.why, "quitter had ended: exited with status 3; its stderr ends with \"bye\\n\"; then ");
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(the_port_seen_says_why)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "swapped", "tcp", "\"{port}\"",
+		"p = int(sys.argv[1])\n"
+		"s = socket.create_server(('', ((p & 0xff) << 8) | (p >> 8)))\n"
+		"time.sleep(5)\n");
+	fx_prog(&f, "anyport", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', 0))\n"
+		"time.sleep(5)\n");
+	/* no SO_REUSEADDR: the connection it closed first keeps its port in TIME_WAIT */
+	fx_prog(&f, "plain", "tcp", "\"{port}\"",
+		"s = socket.socket()\n"
+		"s.bind(('', int(sys.argv[1])))\n"
+		"s.listen()\n"
+		"c, _ = s.accept()\n"
+		"c.close()\n"
+		"time.sleep(5)\n");
+	fx_load(&f, "  - name: swapped\n"
+		    "    steps: [{start: swapped}]\n"
+		    "  - name: kernel's\n"
+		    "    steps: [{start: anyport}]\n"
+		    "  - name: restart\n"
+		    "    steps: [{start: plain}, {connect: }, {close: , after_peer: true},\n"
+		    "            {signal: SIGKILL}, {expect_exit: any}, {start: plain, same_port: true}]\n");
+	fx_run(&f, "swapped", &res);
+	int given = argv_port(&res.procs[0]);
+	char *want = xasprintf("swapped listens on port %d = the port you were given with its bytes "
+			       "swapped: use htons(), not htonl() or no conversion",
+			       ((given & 0xff) << 8) | (given >> 8));
+	ck_failed(res, 0, want);
+	free(want);
+	probe_result_release(&res);
+
+	fx_run(&f, "kernel's", &res);
+	ck_assert(!res.passed);
+	ck_assert_msg(strstr(res.why, ", which the kernel chose, not on port ") &&
+			      strstr(res.why, "given in argv: its bind() failed unchecked, or was given "
+					      "port 0 (htonl() instead of htons()?)"), "why: %s", res.why);
+	probe_result_release(&res);
+
+	fx_run(&f, "restart", &res);
+	given = argv_port(&res.procs[0]);
+	want = xasprintf("plain could not listen on port %d again: a connection of its last run holds "
+			 "the port in TIME_WAIT, where bind() fails with EADDRINUSE unless SO_REUSEADDR is "
+			 "set before it; then plain ended before it was listening: exited with status 1; "
+			 "its stderr ends with \"", given);
+	ck_assert(!res.passed);
+	ck_assert_int_eq(res.failed_step, 5);
+	ck_assert_msg(!strncmp(res.why, want, strlen(want)), "why: %s", res.why);
+	free(want);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 Suite *make_probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -2111,6 +2240,8 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, hold_merges_the_signals_of_children);
 	tcase_add_test(tc, children_exit_measured);
 	tcase_add_test(tc, signal_to_a_program_that_ended);
+	tcase_add_test(tc, the_cause_comes_first);
+	tcase_add_test(tc, the_port_seen_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }
