@@ -73,6 +73,7 @@ hello|no_usage_check|exits with an error when started without a port|hello_serve
 echo|sigpipe|survives a client reset while it writes|echo_server was killed by SIGPIPE (it wrote to a connection the client had reset): ignore SIGPIPE or send with MSG_NOSIGNAL; then 
 echo|no_reuseaddr|restarts at once on the same port|a connection of its last run holds the port in TIME_WAIT, where bind() fails with EADDRINUSE unless SO_REUSEADDR is set
 echo|fixed_port|restarts at once on the same port|listens on port 9190, a fixed port, not on port 
+echo|segv_on_reset|survives a client reset while it reads|echo_server was killed by SIGSEGV (an invalid memory access: 
 hello|correct|sends the greeting|sent a trailing NUL (tolerated)
 CASES
 "$bin" selfcheck --no-coverage --reports "$tmp/sc" "$top/specs/hello.yaml" "$top/submissions/hello/no_htons" >"$tmp/sc.log" 2>&1
