@@ -72,7 +72,7 @@ GRADE_FLAGS = $(if $(SEED),--seed $(SEED)) $(if $(TIME_SCALE),--time-scale $(TIM
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(GRADE_FLAGS) \
 	$(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only '$(ONLY)')
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -150,7 +150,7 @@ slurm: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests import-tests layout isolation slurm-tests
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -173,6 +173,10 @@ layout:
 # LMS downloads in (hostile archives among them), graded, and the gradebook files out.
 import-tests: $(BIN)
 	./harness/tests/import.sh $(BIN)
+
+# The timing-sensitive samples graded 10 times: every probe's verdict the same every run.
+determinism: $(BIN)
+	./harness/tests/determinism.sh $(BIN)
 
 # Hostile submissions against the root sandbox (as root: CI runs as root).
 isolation: $(BIN)

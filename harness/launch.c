@@ -350,3 +350,131 @@ int launch_count_zombies(pid_t pid)
 	}
 	return z;
 }
+
+/* The state letter and the CPU time (utime + stime) of pid, from /proc/<pid>/stat; 0 if gone. */
+static char proc_stat(pid_t pid, int64_t *cpu_ms)
+{
+	char path[64], state = 0;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long ut = 0, st = 0;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_file(path, &sb) == 0 && sb.buf) {
+		char *rp = strrchr(sb.buf, ')');
+		/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+		if (!rp || sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state,
+				  &ut, &st) != 3)
+			state = 0;
+	}
+	sb_release(&sb);
+	if (cpu_ms) {
+		long hz = sysconf(_SC_CLK_TCK);
+		*cpu_ms = hz > 0 ? (int64_t)(ut + st) * 1000 / hz : 0;
+	}
+	return state;
+}
+
+char launch_proc_state(pid_t pid)
+{
+	return proc_stat(pid, NULL);
+}
+
+int launch_live_descendants(pid_t pid, struct live_proc *v, int max)
+{
+	pid_t pids[MAX_PIDS];
+	int np = collect_pids(pid, pids, MAX_PIDS), n = 0;
+
+	for (int i = 1; i < np && n < max; i++) {
+		int64_t cpu;
+		char state = proc_stat(pids[i], &cpu);
+		if (!state || state == 'Z' || state == 'X')
+			continue;
+		v[n].pid = pids[i];
+		v[n].cpu_ms = cpu;
+		n++;
+	}
+	return n;
+}
+
+int launch_accept_backlog(pid_t pid)
+{
+	pid_t pids[MAX_PIDS];
+	struct inode_set *set = xcalloc(1, sizeof *set);
+	int np = collect_pids(pid, pids, MAX_PIDS), total = -1;
+	static const char *const tables[] = { "tcp", "tcp6" };
+
+	for (int i = 0; i < np; i++)
+		add_socket_inodes(pids[i], set);
+	for (size_t t = 0; t < 2 && set->n; t++) {
+		char path[64];
+		struct strbuf sb = STRBUF_INIT;
+		snprintf(path, sizeof path, "/proc/%d/net/%s", (int)pid, tables[t]);
+		if (read_file(path, &sb) == 0 && sb.buf) {
+			char *save = NULL;
+			char *line = strtok_r(sb.buf, "\n", &save);	/* the header */
+			while ((line = strtok_r(NULL, "\n", &save))) {
+				char st[8];
+				unsigned long ino, rxq;
+				/* sl local rem st tx_queue:rx_queue ...: a listener's rx_queue is its accept backlog */
+				if (sscanf(line, " %*s %*s %*s %7s %*x:%lx %*s %*s %*s %*s %*s %lu", st, &rxq,
+					   &ino) != 3 || strcmp(st, "0A") || !has_inode(set, ino))
+					continue;
+				total = (total < 0 ? 0 : total) + (int)rxq;
+			}
+		}
+		sb_release(&sb);
+	}
+	free(set);
+	return total;
+}
+
+const char *launch_port_held(int port)
+{
+	static const char *const names[] = {
+		[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV", [4] = "FIN_WAIT1",
+		[5] = "FIN_WAIT2", [6] = "TIME_WAIT", [7] = "CLOSE", [8] = "CLOSE_WAIT",
+		[9] = "LAST_ACK", [11] = "CLOSING",
+	};
+	static const char *const tables[] = { "/proc/self/net/tcp", "/proc/self/net/tcp6" };
+	const char *found = NULL;
+
+	for (size_t t = 0; t < 2 && !(found && !strcmp(found, "TIME_WAIT")); t++) {
+		struct strbuf sb = STRBUF_INIT;
+		if (read_file(tables[t], &sb) == 0 && sb.buf) {
+			char *save = NULL;
+			char *line = strtok_r(sb.buf, "\n", &save);	/* the header */
+			while ((line = strtok_r(NULL, "\n", &save))) {
+				char local[64];
+				unsigned st;
+				if (sscanf(line, " %*s %63s %*s %x", local, &st) != 2)
+					continue;
+				char *colon = strrchr(local, ':');
+				if (!colon || strtol(colon + 1, NULL, 16) != port || st >= sizeof names / sizeof *names ||
+				    !names[st])
+					continue;
+				if (!found || st == 6)
+					found = names[st];
+			}
+		}
+		sb_release(&sb);
+	}
+	return found;
+}
+
+int launch_proc_exiting(pid_t pid)
+{
+	char path[64], state = 0;
+	struct strbuf sb = STRBUF_INIT;
+	unsigned long flags = 0;
+	int r = 1;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (read_file(path, &sb) == 0 && sb.buf) {
+		char *rp = strrchr(sb.buf, ')');
+		/* state ppid pgrp session tty_nr tpgid flags */
+		if (rp && sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) == 2)
+			r = state == 'Z' || state == 'X' || (flags & 0x4 /* PF_EXITING */);
+	}
+	sb_release(&sb);
+	return r;
+}

@@ -39,4 +39,32 @@ int launch_count_fds(pid_t pid);
 /* Zombies among pid's descendants (children that ended and were not reaped). */
 int launch_count_zombies(pid_t pid);
 
+/* A descendant of a program that still runs (not a zombie), and the CPU it has used. */
+struct live_proc {
+	pid_t pid;
+	int64_t cpu_ms;		/* user + system time so far */
+};
+
+/* pid's descendants that still run (zombies left out), at most max; returns how many. */
+int launch_live_descendants(pid_t pid, struct live_proc *v, int max);
+
+/*
+ * Connections waiting to be accepted on the TCP sockets that pid (or a
+ * descendant) listens on, all together; -1 when it listens on none.
+ */
+int launch_accept_backlog(pid_t pid);
+
+/*
+ * The state ("TIME_WAIT", "CLOSE_WAIT", ...) of a TCP socket in the caller's
+ * network namespace whose local port is port and that does not listen: what
+ * keeps a server from binding that port again. TIME_WAIT first; NULL if none.
+ */
+const char *launch_port_held(int port);
+
+/* 1 when pid is gone, a zombie, or has begun to exit (PF_EXITING): its end is on its way. */
+int launch_proc_exiting(pid_t pid);
+
+/* pid's scheduler state from /proc/<pid>/stat ('R', 'S', 'D', 'T', 'Z', ...), or 0 if gone. */
+char launch_proc_state(pid_t pid);
+
 #endif

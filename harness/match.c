@@ -61,12 +61,21 @@ static enum match_verdict match_exact(enum match_tolerance tol, const char *want
 	return MATCH_NO;
 }
 
-enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
-			       const char *want, size_t wlen, const char *buf, size_t blen,
-			       int final, size_t *consumed, long *diff_at, char *err)
+/* A copy of n bytes with ASCII letters in lower case (NUL bytes kept). */
+static char *fold_case(const char *s, size_t n)
 {
-	*consumed = 0;
-	*diff_at = -1;
+	char *t = xmalloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		t[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	t[n] = '\0';
+	return t;
+}
+
+static enum match_verdict match_mode_bytes(enum match_mode mode, enum match_tolerance tol,
+					   int regex_flags, const char *want, size_t wlen,
+					   const char *buf, size_t blen, int final, size_t *consumed,
+					   long *diff_at, char *err)
+{
 	switch (mode) {
 	case MATCH_EXACT:
 		return match_exact(tol, want, wlen, buf, blen, final, consumed, diff_at);
@@ -96,7 +105,7 @@ enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
 		regex_t re;
 		char *pat = xstrndup(want, wlen);
 		regmatch_t m;
-		int rc = regcomp(&re, pat, REG_EXTENDED);
+		int rc = regcomp(&re, pat, REG_EXTENDED | regex_flags);
 		free(pat);
 		if (rc) {
 			char msg[128];
@@ -118,4 +127,29 @@ enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
 	}
 	}
 	return MATCH_NO;
+}
+
+/*
+ * ignore_case is handled here, once, for every mode: the received bytes (and
+ * a text to compare with) are compared in lower case; a regex is compiled
+ * with REG_ICASE instead, as folding its text would change escapes such as
+ * \W. Positions (consumed, diff_at) are the same in the folded copies.
+ */
+enum match_verdict match_bytes(const struct match_opts *how, const char *want, size_t wlen,
+			       const char *buf, size_t blen, int final, size_t *consumed,
+			       long *diff_at, char *err)
+{
+	*consumed = 0;
+	*diff_at = -1;
+	if (!how->ignore_case)
+		return match_mode_bytes(how->mode, how->tol, 0, want, wlen, buf, blen, final, consumed,
+					diff_at, err);
+	int regex = how->mode == MATCH_REGEX;
+	char *w = regex ? NULL : fold_case(want, wlen), *b = fold_case(buf, blen);
+	enum match_verdict v = match_mode_bytes(how->mode, how->tol, regex ? REG_ICASE : 0,
+						regex ? want : w, wlen, b, blen, final, consumed,
+						diff_at, err);
+	free(w);
+	free(b);
+	return v;
 }

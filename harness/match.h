@@ -7,6 +7,13 @@
 enum match_mode { MATCH_EXACT, MATCH_PREFIX, MATCH_CONTAINS, MATCH_REGEX };
 enum match_tolerance { TOL_NONE, TOL_NUL_OR_NEWLINE };
 
+/* How a step compares: its match, tolerate and ignore_case options. */
+struct match_opts {
+	enum match_mode mode;
+	enum match_tolerance tol;
+	int ignore_case;	/* 1: ASCII letters match in either case, in every mode */
+};
+
 enum match_verdict {
 	MATCH_NO,	/* cannot match, whatever else arrives */
 	MATCH_MORE,	/* not yet: more bytes could make it match */
@@ -24,8 +31,8 @@ int match_mode_parse(const char *s);
  * buf first differs from want (exact and prefix), or -1.
  * A regex that does not compile is MATCH_NO with *err set.
  */
-enum match_verdict match_bytes(enum match_mode mode, enum match_tolerance tol,
-			       const char *want, size_t wlen, const char *buf, size_t blen,
-			       int final, size_t *consumed, long *diff_at, char *err);
+enum match_verdict match_bytes(const struct match_opts *how, const char *want, size_t wlen,
+			       const char *buf, size_t blen, int final, size_t *consumed,
+			       long *diff_at, char *err);
 
 #endif

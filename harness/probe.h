@@ -57,6 +57,8 @@ struct probe_result {
 	int runs, failed_runs;
 	int failed_step;	/* index of the step that failed, or -1 */
 	char *why;		/* one line, or NULL when passed */
+	char *note;		/* accepted variants, said but not penalised ("sent a trailing NUL
+				 * (tolerated)"), or NULL */
 	int has_expected;
 	char *expected;		/* bytes */
 	size_t expected_len;

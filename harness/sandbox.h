@@ -78,6 +78,9 @@ struct spawn {
 	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
 	int merge_output;		/* 1: stderr goes to the stdout pipe */
 	int stdout_pty;			/* 1: stdout is a pseudo-terminal (raw: no \r added) */
+	int keep_box;			/* 1: when the program ends, its descendants (a forked child
+					 * still serving a client) run on, as from a shell, until
+					 * sbproc_stop; 0: a box ends with its program */
 	const struct sandbox_limits *lim;
 };
 

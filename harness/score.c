@@ -43,9 +43,13 @@ static char *test_output(const struct probe_result *r)
 		sb_adds(&sb, "passed");
 		if (r->runs > 1)
 			sb_addf(&sb, " (%d runs)", r->runs);
+		if (r->note)
+			sb_addf(&sb, "\nnote: %s", r->note);
 		return sb_detach(&sb, NULL);
 	}
 	sb_addf(&sb, "failed at step %d: %s", r->failed_step + 1, r->why ? r->why : "");
+	if (r->note)
+		sb_addf(&sb, "\nnote: %s", r->note);
 	if (r->has_expected) {
 		sb_adds(&sb, "\nexpected: \"");
 		sb_add_escaped(&sb, r->expected, r->expected_len);
@@ -102,6 +106,7 @@ static void write_probe(struct json_writer *w, const struct probe_result *r)
 	jw_bool(w, p->hidden);
 	jw_kv_str(w, "hint", p->hint);
 	jw_kv_str(w, "why", r->why);
+	jw_kv_str(w, "note", r->note);
 	jw_key(w, "failed_step");
 	if (r->failed_step >= 0 && !r->passed) {
 		const struct step *st = &p->steps[r->failed_step];

@@ -32,6 +32,19 @@ static const struct opt_def o_conn_within[] = {
 };
 static const struct opt_def o_conn[] = { { "conn", OPT_NAME, NULL }, { NULL, 0, NULL } };
 static const struct opt_def o_program[] = { { "program", OPT_PROGRAM, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_program_within[] = {
+	{ "program", OPT_PROGRAM, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_signal[] = {
+	{ "program", OPT_PROGRAM, NULL }, { "ended_ok", OPT_BOOL, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_within[] = { { "within", OPT_DURATION, NULL }, { NULL, 0, NULL } };
+static const struct opt_def o_release[] = {
+	{ "after_children", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
+static const struct opt_def o_close[] = {
+	{ "after_peer", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
 static const struct opt_def o_stdin[] = {
 	{ "program", OPT_PROGRAM, NULL }, { "close", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL },
 	{ NULL, 0, NULL },
@@ -39,6 +52,7 @@ static const struct opt_def o_stdin[] = {
 static const struct opt_def o_socket[] = { { "socket", OPT_NAME, NULL }, { NULL, 0, NULL } };
 static const struct opt_def o_expect[] = {
 	{ "conn", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
+	{ "ignore_case", OPT_BOOL, NULL },
 	{ "tolerate", OPT_ENUM, "none|nul_or_newline" }, { "from", OPT_ENUM, "reference" },
 	{ "length", OPT_SIZE, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
@@ -62,7 +76,8 @@ static const struct opt_def o_exit[] = {
 };
 static const struct opt_def o_stdout[] = {
 	{ "program", OPT_PROGRAM, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+	{ "ignore_case", OPT_BOOL, NULL }, { "from", OPT_ENUM, "reference" },
+	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_udp_send[] = {
 	{ "socket", OPT_NAME, NULL }, { "host", OPT_TEXT, NULL }, { "port", OPT_TEXT, NULL },
@@ -70,7 +85,8 @@ static const struct opt_def o_udp_send[] = {
 };
 static const struct opt_def o_udp_expect[] = {
 	{ "socket", OPT_NAME, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
-	{ "from", OPT_ENUM, "reference" }, { "sender", OPT_ENUM, "server|any" },
+	{ "ignore_case", OPT_BOOL, NULL }, { "from", OPT_ENUM, "reference" },
+	{ "sender", OPT_ENUM, "server|any" },
 	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 
@@ -80,7 +96,7 @@ static const struct step_def step_table[] = {
 	{ "send", OPT_TEXT, 1, o_send, STEP_SEND, NULL },
 	{ "expect", OPT_TEXT, 0, o_expect, STEP_EXPECT, NULL },
 	{ "expect_eof", OPT_NONE, 0, o_expect_eof, STEP_EXPECT_EOF, NULL },
-	{ "close", OPT_NAME, 0, o_none, STEP_CLOSE, NULL },
+	{ "close", OPT_NAME, 0, o_close, STEP_CLOSE, NULL },
 	{ "abort", OPT_NAME, 0, o_none, STEP_ABORT, NULL },
 	{ "listen", OPT_NAME, 0, o_listen, STEP_LISTEN, NULL },
 	{ "accept", OPT_NAME, 0, o_accept, STEP_ACCEPT, NULL },
@@ -100,12 +116,15 @@ static const struct step_def step_table[] = {
 	{ "shutdown", OPT_NAME, 0, o_none, STEP_SHUTDOWN, NULL },
 	{ "expect_silence", OPT_DURATION, 1, o_conn, STEP_EXPECT_SILENCE, NULL },
 	{ "expect_reset", OPT_NONE, 0, o_conn_within, STEP_EXPECT_RESET, NULL },
-	{ "signal", OPT_ENUM, 1, o_program, STEP_SIGNAL,
+	{ "signal", OPT_ENUM, 1, o_signal, STEP_SIGNAL,
 	  "SIGINT|SIGTERM|SIGHUP|SIGKILL|SIGUSR1|SIGUSR2" },
 	{ "alive", OPT_PROGRAM, 0, o_none, STEP_ALIVE, NULL },
 	{ "stdin", OPT_TEXT, 1, o_stdin, STEP_STDIN, NULL },
-	{ "expect_no_zombies", OPT_NONE, 0, o_program, STEP_EXPECT_NO_ZOMBIES, NULL },
+	{ "expect_no_zombies", OPT_NONE, 0, o_program_within, STEP_EXPECT_NO_ZOMBIES, NULL },
 	{ "expect_no_fd_leak", OPT_NONE, 0, o_program, STEP_EXPECT_NO_FD_LEAK, NULL },
+	{ "hold", OPT_PROGRAM, 0, o_within, STEP_HOLD, NULL },
+	{ "release", OPT_PROGRAM, 0, o_release, STEP_RELEASE, NULL },
+	{ "expect_children_exit", OPT_NONE, 0, o_program_within, STEP_EXPECT_CHILDREN_EXIT, NULL },
 };
 
 const struct step_def *step_def_find(const char *name)

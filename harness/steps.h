@@ -61,6 +61,9 @@ enum step_kind {
 	STEP_STDIN,
 	STEP_EXPECT_NO_ZOMBIES,
 	STEP_EXPECT_NO_FD_LEAK,
+	STEP_HOLD,
+	STEP_RELEASE,
+	STEP_EXPECT_CHILDREN_EXIT,
 };
 
 /* One kind of step: its name, and what it takes. */

@@ -148,7 +148,11 @@ int term_selfcheck(const char *results_path, const char *page, int color, int ve
 		char *name = CUT(json_get_str(p, "name", "?"));
 		if (json_bool(json_get(p, "passed"), 0)) {
 			passed++;
-			printf("%s✓%s %s\n", c->ok, c->off, name);
+			const char *note = json_get_str(p, "note", NULL);
+			char *n = note ? CUT(note) : NULL;
+			printf("%s✓%s %s%s%s%s%s\n", c->ok, c->off, name, n ? " — " : "", n ? c->dim : "",
+			       n ? n : "", n ? c->off : "");
+			free(n);
 			free(name);
 			continue;
 		}

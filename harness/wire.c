@@ -44,6 +44,7 @@ void wire_pack(const struct probe_result *res, const struct ref_data *ref, size_
 	put_num(out, res->failed_runs);
 	put_num(out, res->failed_step);
 	put_str(out, res->why);
+	put_str(out, res->note);
 	put_num(out, res->has_expected);
 	put_bytes(out, res->expected, res->expected_len);
 	put_num(out, res->has_observed);
@@ -158,6 +159,7 @@ int wire_unpack(const char *buf, size_t len, const struct probe *probe, struct p
 	res->failed_runs = (int)get_num(&r);
 	res->failed_step = (int)get_num(&r);
 	res->why = get_bytes(&r, NULL);
+	res->note = get_bytes(&r, NULL);
 	res->has_expected = (int)get_num(&r);
 	res->expected = get_bytes(&r, &res->expected_len);
 	res->has_observed = (int)get_num(&r);

@@ -75,6 +75,41 @@ int conn_changed(struct probe_run *r, void *arg)
 	       w->c->err || w->c->fd < 0;
 }
 
+/* 1 when a step from step `from` on writes on the connection named name, or ends it itself. */
+static int steps_ahead_use(const struct probe_run *r, const char *name, int from)
+{
+	static const char *const writers[] = { "send", "send_payload", "flood" };
+	static const char *const enders[] = { "shutdown", "close", "abort" };
+
+	for (size_t i = from < 0 ? 0 : (size_t)from; i < r->probe->nsteps; i++) {
+		const struct step *s = &r->probe->steps[i];
+		const char *kind = s->def->name;
+		const char *value = s->value.present ? s->value.text : "c";
+		/* a new connection of that name: what follows is about it, not this one */
+		if ((!strcmp(kind, "connect") || !strcmp(kind, "accept")) && !strcmp(value, name))
+			return 0;
+		for (size_t k = 0; k < sizeof writers / sizeof *writers; k++)
+			if (!strcmp(kind, writers[k]) && !strcmp(opt_text(s, "conn", "c"), name))
+				return 1;
+		for (size_t k = 0; k < sizeof enders / sizeof *enders; k++)
+			if (!strcmp(kind, enders[k]) && !strcmp(value, name))
+				return 1;
+	}
+	return 0;
+}
+
+void answer_fin(struct probe_run *r, struct conn *c, int from)
+{
+	if (!c->eof || c->fin_answered || c->fd < 0 || c->udp || c->listener)
+		return;
+	if (steps_ahead_use(r, c->name, from))
+		return;
+	c->fin_answered = 1;
+	if (shutdown(c->fd, SHUT_WR) == 0)
+		note(r, EV_SHUTDOWN, c->name, "the peer closed its side: the harness closes its own, "
+			"as a correct peer does once it has sent everything");
+}
+
 /* Why reading a connection stopped, other than EOF or a reset. */
 const char *read_error(const struct conn *c)
 {

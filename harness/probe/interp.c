@@ -15,7 +15,9 @@
  */
 #include "run.h"
 #include "steps.h"
+#include "match.h"
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +81,23 @@ void note(struct probe_run *r, enum event_kind k, const char *who, const char *f
 	sb_vaddf(&sb, fmt, ap);
 	va_end(ap);
 	ev(r, k, who, sb.buf, sb.len);
+	sb_release(&sb);
+}
+
+void add_note(struct probe_run *r, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	char *old = r->res->note;
+	if (!old) {
+		r->res->note = sb_detach(&sb, NULL);
+	} else if (!strstr(old, sb.buf)) {
+		r->res->note = xasprintf("%s; %s", old, sb.buf);
+		free(old);
+	}
 	sb_release(&sb);
 }
 
@@ -196,6 +215,17 @@ const char *opt_text(const struct step *s, const char *key, const char *dflt)
 {
 	const struct step_arg *a = step_opt(s, key);
 	return a ? a->text : dflt;
+}
+
+void match_opts_of(const struct step *s, const char *dflt_mode, struct match_opts *how)
+{
+	const struct step_arg *ic = step_opt(s, "ignore_case");
+	int mode = match_mode_parse(opt_text(s, "match", dflt_mode));
+
+	how->mode = mode < 0 ? MATCH_EXACT : (enum match_mode)mode;
+	how->tol = !strcmp(opt_text(s, "tolerate", "none"), "nul_or_newline") ? TOL_NUL_OR_NEWLINE :
+										  TOL_NONE;
+	how->ignore_case = ic && ic->num;
 }
 
 /* Text from the step's value, or what the reference produced at this step. */
@@ -324,6 +354,12 @@ static int run_step(struct probe_run *r, const struct step *s)
 		return step_expect_no_zombies(r, s);
 	case STEP_EXPECT_NO_FD_LEAK:
 		return step_expect_no_fd_leak(r, s);
+	case STEP_HOLD:
+		return step_hold(r, s);
+	case STEP_RELEASE:
+		return step_release(r, s);
+	case STEP_EXPECT_CHILDREN_EXIT:
+		return step_expect_children_exit(r, s);
 	}
 	return fail(r, "harness error: no function runs step kind '%s'", s->def->name);
 }
@@ -349,6 +385,9 @@ static void collect_procs(struct probe_run *r)
 	struct probe_result *res = r->res;
 	for (size_t i = 0; i < r->nprocs; i++) {
 		struct proc *pr = &r->procs[i];
+		/* a held program would not see the SIGTERM of its stop */
+		if (pr->held && !sbproc_ended(pr->p))
+			kill(sbproc_pid(pr->p), SIGCONT);
 		sbproc_stop(pr->p);
 		note_exit(r, pr);
 		res->procs = xrealloc(res->procs, (res->nprocs + 1) * sizeof *res->procs);
@@ -390,7 +429,10 @@ static void run_once(const struct probe_env *env, const struct probe *probe, int
 				fail(&r, "step failed");
 			break;
 		}
+		for (size_t k = 0; k < r.nconns; k++)
+			answer_fin(&r, &r.conns[k], (int)i + 1);
 	}
+	explain_failure(&r);
 	collect_procs(&r);
 	run_release(&r);
 	res->passed = res->why == NULL;
@@ -467,6 +509,7 @@ void probe_execute(const struct probe_env *env, const struct probe *probe,
 void probe_result_release(struct probe_result *res)
 {
 	free(res->why);
+	free(res->note);
 	free(res->expected);
 	free(res->observed);
 	for (size_t i = 0; i < res->nevents; i++) {

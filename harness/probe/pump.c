@@ -78,6 +78,8 @@ static void conn_read(struct probe_run *r, struct conn *c)
 		if (n == 0) {
 			c->eof = 1;
 			ev(r, EV_FIN, c->name, NULL, 0);
+			/* the step running now may still send on it: counted from this step */
+			answer_fin(r, c, r->step);
 			return;
 		}
 		if (errno == EINTR)
@@ -196,4 +198,20 @@ int wait_fd(struct probe_run *r, int fd, short events, int64_t deadline)
 	pump(r, deadline, watch_done, NULL);
 	r->watch_fd = -1;
 	return r->watch_hit;
+}
+
+int pump_until(struct probe_run *r, int64_t deadline, done_fn cond, void *arg)
+{
+	int64_t interval = 1;
+
+	for (;;) {
+		if (cond(r, arg))
+			return 1;
+		if (!ms_left(deadline))
+			return 0;
+		int64_t next = now_ms() + interval;
+		pump(r, next < deadline ? next : deadline, NULL, NULL);
+		if (interval < 16)
+			interval *= 2;
+	}
 }

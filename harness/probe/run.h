@@ -32,6 +32,7 @@ struct conn {
 	int listener;		/* a listening socket of the harness */
 	int port;		/* listener: its port */
 	int eof, rst;
+	int fin_answered;	/* the peer's FIN was answered with the harness's own (answer_fin) */
 	int err;		/* errno of a failed read other than a reset */
 	int noread;		/* flooded, or still connecting: the harness does not read it */
 	int served;		/* a UDP socket the harness serves on (listen): replies come from clients */
@@ -49,6 +50,9 @@ struct proc {
 	struct sbproc *p;
 	int fds_at_ready;	/* open descriptors when it became ready, or -1 */
 	int exit_noted;		/* its end is in the transcript */
+	int server;		/* started to listen (ready: tcp or udp): it should not end by itself */
+	int held;		/* stopped by a hold step (SIGSTOP), not yet released */
+	int sent_signal;	/* the last signal a signal step sent it, or 0 */
 };
 
 struct probe_run {
@@ -89,6 +93,8 @@ void note(struct probe_run *r, enum event_kind k, const char *who, const char *f
 	__attribute__((format(printf, 4, 5)));
 /* Records why the probe failed at this step (the first reason wins); returns -1. */
 int fail(struct probe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Adds a note on an accepted variant to the result ("sent a trailing NUL (tolerated)"), once. */
+void add_note(struct probe_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void set_expected(struct probe_run *r, const char *data, size_t len);
 void set_observed(struct probe_run *r, const char *data, size_t len, long diff_at);
 
@@ -105,6 +111,9 @@ int64_t within(struct probe_run *r, const struct step *s);
 double within_s(struct probe_run *r, const struct step *s);
 /* The text of the step's option key, or dflt when the spec did not give it. */
 const char *opt_text(const struct step *s, const char *key, const char *dflt);
+struct match_opts;
+/* How the step compares (its match, tolerate and ignore_case options); dflt_mode when match is not given. */
+void match_opts_of(const struct step *s, const char *dflt_mode, struct match_opts *how);
 /* What the step expects: its value substituted, or the reference's answer; *record: 1 to record it. */
 int expectation(struct probe_run *r, const struct step *s, struct strbuf *want, int *record);
 
@@ -114,6 +123,13 @@ typedef int (*done_fn)(struct probe_run *r, void *arg);
 
 /* Serves every connection and program until done() says so (1) or the deadline passes (0). */
 int pump(struct probe_run *r, int64_t deadline, done_fn done, void *arg);
+/*
+ * Waits until cond() holds, serving everything meanwhile: for what no file
+ * descriptor announces (a process's children, a socket's queue), looked at
+ * again after 1 ms, then twice as long each time up to 16 ms. 1 when it held
+ * before the deadline, 0 otherwise.
+ */
+int pump_until(struct probe_run *r, int64_t deadline, done_fn cond, void *arg);
 /* Waits for events on fd, serving everything else meanwhile; 1 when they came. */
 int wait_fd(struct probe_run *r, int fd, short events, int64_t deadline);
 /* Puts a program's end in the transcript, once. */
@@ -131,6 +147,13 @@ void conn_close_fd(struct conn *c);
 void conn_release(struct conn *c);
 /* A pump() predicate: something arrived on, or happened to, the connection of a struct wait_conn. */
 int conn_changed(struct probe_run *r, void *arg);
+/*
+ * The harness as a real peer: once the student's side has closed (FIN), the
+ * harness closes its own side as soon as no step from step `from` on sends on
+ * the connection or ends it; a no-op otherwise. Called when the FIN arrives
+ * and after every step.
+ */
+void answer_fin(struct probe_run *r, struct conn *c, int from);
 /* Why reading a connection stopped, other than EOF or a reset. */
 const char *read_error(const struct conn *c);
 int make_socket(int family, int type);
@@ -150,8 +173,19 @@ int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 
 /* ---- process.c ---- */
 
-/* How a program ended, with the tail of its stderr. */
-void describe_end(const struct sbproc *p, struct strbuf *sb);
+/*
+ * How a program ended, with the tail of its stderr; a signal it died of comes
+ * with its cause in words ("killed by SIGPIPE (it wrote to a connection the
+ * client had reset): ignore SIGPIPE or send with MSG_NOSIGNAL").
+ */
+void describe_end(struct probe_run *r, const struct sbproc *p, struct strbuf *sb);
+/*
+ * Once a probe has failed: says the cause first when the harness knows it. A
+ * program of the probe that died of a signal (its wait status: SIGPIPE,
+ * SIGSEGV, SIGABRT, ...) is named before what the failing step saw, whatever
+ * the step; a program that is exiting at that moment is waited for, briefly.
+ */
+void explain_failure(struct probe_run *r);
 
 /* ---- the step kinds: each returns 0, or -1 once fail() has said why ---- */
 
@@ -190,6 +224,9 @@ int step_alive(struct probe_run *r, const struct step *s);
 int step_stdin(struct probe_run *r, const struct step *s);
 int step_expect_no_zombies(struct probe_run *r, const struct step *s);
 int step_expect_no_fd_leak(struct probe_run *r, const struct step *s);
+int step_hold(struct probe_run *r, const struct step *s);
+int step_release(struct probe_run *r, const struct step *s);
+int step_expect_children_exit(struct probe_run *r, const struct step *s);
 
 /* interp.c */
 int step_random(struct probe_run *r, const struct step *s);

@@ -218,6 +218,22 @@ static int expect_length(struct probe_run *r, const struct step *s, struct conn 
 	return 0;
 }
 
+/* A match that needed a tolerance or ignore_case is noted: accepted, and said. */
+static void note_variant(struct probe_run *r, const struct match_opts *how, const struct strbuf *want,
+			 const struct conn *c, size_t used)
+{
+	if (how->mode != MATCH_EXACT)
+		return;
+	if (how->ignore_case && want->len && used >= want->len && memcmp(c->in.buf, want->buf, want->len)) {
+		struct strbuf got = STRBUF_INIT;
+		sb_add_escaped(&got, c->in.buf, want->len);
+		add_note(r, "sent \"%s\": letters in another case (accepted)", got.buf);
+		sb_release(&got);
+	}
+	if (how->tol == TOL_NUL_OR_NEWLINE && used == want->len + 1)
+		add_note(r, "sent a trailing %s (tolerated)", c->in.buf[want->len] ? "newline" : "NUL");
+}
+
 int step_expect(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = conn_get(r, s, "conn", "c");
@@ -235,9 +251,8 @@ int step_expect(struct probe_run *r, const struct step *s)
 		rc = expect_length(r, s, c, (size_t)len->num);
 		goto out;
 	}
-	int mode = match_mode_parse(opt_text(s, "match", "exact"));
-	const char *tol_s = opt_text(s, "tolerate", "none");
-	enum match_tolerance tol = !strcmp(tol_s, "nul_or_newline") ? TOL_NUL_OR_NEWLINE : TOL_NONE;
+	struct match_opts how;
+	match_opts_of(s, "exact", &how);
 	int64_t deadline = within(r, s);
 	int final = 0;
 	for (;;) {
@@ -246,10 +261,11 @@ int step_expect(struct probe_run *r, const struct step *s)
 		char err[ERRLEN] = "";
 		if (c->eof || c->rst || c->err || c->fd < 0)
 			final = 1;
-		enum match_verdict m = match_bytes(mode, tol, want.buf ? want.buf : "", want.len,
+		enum match_verdict m = match_bytes(&how, want.buf ? want.buf : "", want.len,
 						   c->in.buf ? c->in.buf : "", c->in.len, final,
 						   &used, &diff, err);
 		if (m == MATCH_YES) {
+			note_variant(r, &how, &want, c, used);
 			/* what follows the match stays for the next step */
 			if (used) {
 				memmove(c->in.buf, c->in.buf + used, c->in.len - used);
@@ -276,7 +292,7 @@ int step_expect(struct probe_run *r, const struct step *s)
 				fail(r, "the connection was closed before anything arrived");
 			else if (!c->in.len)
 				fail(r, "nothing arrived within %.1fs", within_s(r, s));
-			else if (mode == MATCH_EXACT && diff >= (long)want.len)
+			else if (how.mode == MATCH_EXACT && diff >= (long)want.len)
 				fail(r, "received %zu bytes: the expected %zu and then %zu more",
 				     c->in.len, want.len, c->in.len - want.len);
 			else if (diff >= 0 && (size_t)diff >= c->in.len)
@@ -348,11 +364,30 @@ static struct conn *named_conn(struct probe_run *r, const struct step *s, int ne
 	return NULL;
 }
 
+/*
+ * close; after_peer: only once the peer has closed its side (FIN or RST, within), so that
+ * it is the peer's socket that holds TIME_WAIT; at the deadline the harness closes first.
+ */
 int step_close(struct probe_run *r, const struct step *s)
 {
 	struct conn *c = named_conn(r, s, 0, "close");
 	if (!c)
 		return -1;
+	const struct step_arg *after = step_opt(s, "after_peer");
+	if (after && after->num && c->fd >= 0) {
+		struct wait_conn w = { c, 0, 0 };
+		int64_t deadline = within(r, s);
+		while (!c->eof && !c->rst && !c->err) {
+			w.len = c->in.len;
+			w.ndg = c->ndg;
+			if (!pump(r, deadline, conn_changed, &w)) {
+				note(r, EV_NOTE, c->name, "the peer had not closed within %.1fs: the "
+				     "harness closes first", within_s(r, s));
+				break;
+			}
+		}
+		sb_reset(&c->in);
+	}
 	conn_close_fd(c);
 	ev(r, EV_CLOSE, c->name, NULL, 0);
 	return 0;
@@ -435,7 +470,7 @@ int step_accept(struct probe_run *r, const struct step *s)
 			for (size_t i = 0; i < r->nprocs; i++)
 				if (sbproc_ended(r->procs[i].p)) {
 					sb_addf(&d, "; %s ", r->procs[i].program);
-					describe_end(r->procs[i].p, &d);
+					describe_end(r, r->procs[i].p, &d);
 				}
 			int rc = fail(r, "nobody connected within %.1fs%s", within_s(r, s),
 				      d.buf ? d.buf : "");

@@ -97,12 +97,13 @@ int step_udp_expect(struct probe_run *r, const struct step *s)
 		ref_add(r->env->ref, r->probe->name, r->step, r->run, d.data, d.len);
 		rc = 0;
 	} else {
-		int mode = match_mode_parse(opt_text(s, "match", "exact"));
+		struct match_opts how;
 		size_t used;
 		long diff;
 		char err[ERRLEN] = "";
-		enum match_verdict m = match_bytes(mode, TOL_NONE, want.buf ? want.buf : "", want.len,
-						   d.data, d.len, 1, &used, &diff, err);
+		match_opts_of(s, "exact", &how);
+		enum match_verdict m = match_bytes(&how, want.buf ? want.buf : "", want.len, d.data,
+						   d.len, 1, &used, &diff, err);
 		if (m != MATCH_YES) {
 			set_expected(r, want.buf ? want.buf : "", want.len);
 			set_observed(r, d.data, d.len, diff);

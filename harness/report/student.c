@@ -185,6 +185,11 @@ static void add_probe_section(struct strbuf *sb, const struct json *p, size_t i,
 		html_key(sb, p, "why", "");
 		sb_adds(sb, "</p>\n");
 	}
+	if (has_str(p, "note")) {
+		sb_adds(sb, "<p><strong>Note:</strong> ");
+		html_key(sb, p, "note", "");
+		sb_adds(sb, "</p>\n");
+	}
 	if (json_kind(json_get(p, "failed_step")) == JSON_KIND_NUMBER) {
 		sb_adds(sb, "<p>Failing step: step ");
 		add_num(sb, json_get_num(p, "failed_step", 0));

@@ -361,8 +361,9 @@ static void hide_cmdline(void)
  * The box's init (PID 1 of its pid namespace), harness code: builds the root,
  * forks the program, forwards the worker's signals to the program's process
  * group, reaps every orphan, and when the program ends reports its wait
- * status and exits, which makes the kernel kill whatever is left in the box.
- * Never returns.
+ * status and exits, which makes the kernel kill whatever is left in the box;
+ * with keep_box it exits only once the program's descendants have ended too
+ * (or when the worker kills it at sbproc_stop). Never returns.
  */
 static void box_init(const struct sandbox *sb, const struct spawn *sp, const char *root,
 		     int fds[3], int sync_fd, int status_fd, int errpipe)
@@ -423,7 +424,11 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 			struct box_msg m = { st, ru };
 			if (write(status_fd, &m, sizeof m) < 0)
 				_exit(126);
-			_exit(0);
+			if (!sp->keep_box)
+				_exit(0);
+			/* as from a shell: what the program forked runs on; the worker kills init at the stop */
+			close(status_fd);
+			continue;
 		}
 		if (w < 0)
 			_exit(0);

@@ -55,6 +55,8 @@ struct sbproc {
 	int timed_out;
 	int64_t cpu_limit_ms;	/* 0: none */
 	int boxed;		/* pid is the box's init, not the program */
+	int keep_box;		/* boxed: init stays, with the program's descendants, after the program ends */
+	int box_kept;		/* the program has ended and its box is kept: init not yet killed */
 	pid_t student;		/* boxed: the program's pid, once known */
 	int memcg;		/* boxed: in the sandbox's memory cgroup */
 	long failcnt0;		/* its memory.failcnt when the program started */

@@ -109,7 +109,11 @@ static void reap(struct sbproc *p)
 			memset(&ru, 0, sizeof ru);
 		}
 		r = p->pid;
-		box_defer_reap(p->sb, p->pid);
+		/* a kept box lives on with the program's descendants: sbproc_stop kills its init */
+		if (n == sizeof m && p->keep_box)
+			p->box_kept = 1;
+		else
+			box_defer_reap(p->sb, p->pid);
 	} else {
 		do
 			r = wait4(p->pid, &st, 0, &ru);
@@ -217,7 +221,8 @@ int sbproc_wait(struct sbproc *p, int64_t deadline)
 void signal_all(struct sbproc *p, int sig)
 {
 	if (p->boxed) {
-		if (p->pidfd >= 0)
+		/* init is not reaped while the box runs or is kept: its pid is still its own */
+		if (p->pidfd >= 0 || p->box_kept)
 			kill(p->pid, sig);
 	} else if (p->pidfd >= 0) {
 		kill(-p->pid, sig);
@@ -251,17 +256,29 @@ static int already_exiting(pid_t pid)
 	return r;
 }
 
+/* A kept box whose program has ended: kill what is left in it, and reap its init later. */
+static void box_end_kept(struct sbproc *p)
+{
+	if (!p->box_kept)
+		return;
+	kill(p->pid, SIGKILL);
+	box_defer_reap(p->sb, p->pid);
+	p->box_kept = 0;
+}
+
 void sbproc_stop(struct sbproc *p)
 {
 	if (p->pidfd < 0) {
-		/* the leader is gone; its group may not be */
+		/* the leader is gone; its group (or its kept box) may not be */
 		signal_all(p, SIGKILL);
+		box_end_kept(p);
 		return;
 	}
 	/* already ended or ending by itself: keep its own status, not "stopped by the harness" */
 	if (sbproc_wait(p, now_ms()) ||
 	    (already_exiting(sbproc_pid(p)) && sbproc_wait(p, now_ms() + GRACE_MS))) {
 		signal_all(p, SIGKILL);
+		box_end_kept(p);
 		sandbox_sweep(p->sb);
 		return;
 	}
@@ -276,6 +293,7 @@ void sbproc_stop(struct sbproc *p)
 		/* unkillable (uninterruptible sleep): wait for it without a deadline */
 		reap(p);
 	}
+	box_end_kept(p);
 	sandbox_sweep(p->sb);
 }
 
@@ -288,6 +306,7 @@ void sbproc_timeout(struct sbproc *p)
 	sbproc_wait(p, now_ms() + 5000);
 	if (p->pidfd >= 0)
 		reap(p);
+	box_end_kept(p);
 	sandbox_sweep(p->sb);
 }
 
@@ -343,7 +362,7 @@ void sbproc_free(struct sbproc *p)
 {
 	if (!p)
 		return;
-	if (p->pidfd >= 0)
+	if (p->pidfd >= 0 || p->box_kept)
 		sbproc_stop(p);
 	sbproc_close_stdin(p);
 	if (p->out_fd >= 0)

@@ -248,6 +248,7 @@ int sandbox_spawn(struct sandbox *sb, const struct spawn *sp, struct sbproc **ou
 	if (pid < 0)
 		goto out;
 	p->pid = pid;
+	p->keep_box = p->boxed && sp->keep_box;
 	sb->nlive++;
 	p->cpu_limit_ms = sp->lim ? sp->lim->cpu_ms : 0;
 	p->memory_mb = sp->lim ? sp->lim->memory_mb : 0;

@@ -9,8 +9,21 @@ static enum match_verdict m(enum match_mode mode, enum match_tolerance tol, cons
 			    const char *buf, size_t blen, int final, size_t *used, long *diff)
 {
 	char err[ERRLEN] = "";
-	return match_bytes(mode, tol, want, strlen(want), buf, blen, final, used, diff, err);
+	struct match_opts how = { mode, tol, 0 };
+	return match_bytes(&how, want, strlen(want), buf, blen, final, used, diff, err);
 }
+
+/* The same with ignore_case: true. */
+static enum match_verdict mi(enum match_mode mode, enum match_tolerance tol, const char *want,
+			     const char *buf, size_t blen, int final, size_t *used, long *diff)
+{
+	char err[ERRLEN] = "";
+	struct match_opts how = { mode, tol, 1 };
+	return match_bytes(&how, want, strlen(want), buf, blen, final, used, diff, err);
+}
+
+static const struct match_opts regex_opts = { MATCH_REGEX, TOL_NONE, 0 };
+static const struct match_opts exact_opts = { MATCH_EXACT, TOL_NONE, 0 };
 
 START_TEST(exact_equal)
 {
@@ -103,7 +116,7 @@ START_TEST(bad_regex_is_an_error)
 	size_t used;
 	long diff;
 	char err[ERRLEN] = "";
-	ck_assert_int_eq(match_bytes(MATCH_REGEX, TOL_NONE, "(", 1, "x", 1, 0, &used, &diff, err),
+	ck_assert_int_eq(match_bytes(&regex_opts, "(", 1, "x", 1, 0, &used, &diff, err),
 			 MATCH_NO);
 	ck_assert_msg(strstr(err, "bad regular expression") != NULL, "err: %s", err);
 }
@@ -114,14 +127,45 @@ START_TEST(binary_data)
 	size_t used;
 	long diff;
 	char err[ERRLEN];
-	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0b", 3, 1, &used, &diff, err),
+	ck_assert_int_eq(match_bytes(&exact_opts, "a\0b", 3, "a\0b", 3, 1, &used, &diff, err),
 			 MATCH_YES);
 	/* a regex sees past a NUL byte */
-	ck_assert_int_eq(match_bytes(MATCH_REGEX, TOL_NONE, "b$", 2, "a\0b", 3, 1, &used, &diff, err),
+	ck_assert_int_eq(match_bytes(&regex_opts, "b$", 2, "a\0b", 3, 1, &used, &diff, err),
 			 MATCH_YES);
-	ck_assert_int_eq(match_bytes(MATCH_EXACT, TOL_NONE, "a\0b", 3, "a\0c", 3, 0, &used, &diff, err),
+	ck_assert_int_eq(match_bytes(&exact_opts, "a\0b", 3, "a\0c", 3, 0, &used, &diff, err),
 			 MATCH_NO);
 	ck_assert_int_eq(diff, 2);
+}
+END_TEST
+
+START_TEST(ignore_case_every_mode)
+{
+	size_t used;
+	long diff;
+	/* off by default: one capital differs */
+	ck_assert_int_eq(m(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello World!", 12, 1, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(mi(MATCH_EXACT, TOL_NONE, "Hello world!", "Hello World!", 12, 1, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 12);
+	ck_assert_int_eq(mi(MATCH_EXACT, TOL_NONE, "Hello world!", "HELLO WORLD?", 12, 1, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(diff, 11);
+	/* with a tolerated byte, and the byte counts unchanged */
+	ck_assert_int_eq(mi(MATCH_EXACT, TOL_NUL_OR_NEWLINE, "Hi", "hI\0", 3, 1, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 3);
+	ck_assert_int_eq(mi(MATCH_PREFIX, TOL_NONE, "PING", "ping\n", 5, 0, &used, &diff), MATCH_YES);
+	ck_assert_uint_eq(used, 4);
+	ck_assert_int_eq(mi(MATCH_CONTAINS, TOL_NONE, "World", "xx WORLD yy", 11, 0, &used, &diff),
+			 MATCH_YES);
+	ck_assert_uint_eq(used, 8);
+	ck_assert_int_eq(mi(MATCH_REGEX, TOL_NONE, "^hello [a-z]+!$", "HELLO World!", 12, 1, &used,
+			    &diff), MATCH_YES);
+	/* only ASCII letters fold: other bytes stay as they are */
+	ck_assert_int_eq(mi(MATCH_EXACT, TOL_NONE, "a\xc3\xa9", "A\xc3\x89", 3, 1, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(mi(MATCH_EXACT, TOL_NONE, "[", "{", 1, 1, &used, &diff), MATCH_NO);
 }
 END_TEST
 
@@ -136,6 +180,7 @@ Suite *make_match_suite(void)
 	tcase_add_test(tc, prefix_contains_regex);
 	tcase_add_test(tc, bad_regex_is_an_error);
 	tcase_add_test(tc, binary_data);
+	tcase_add_test(tc, ignore_case_every_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -232,6 +232,9 @@ static int fixed_port(void)
 		ck_assert_int_eq((res).failed_step, step);                                  \
 	} while (0)
 
+#define ck_starts(s, prefix)                                                                \
+	ck_assert_msg(!strncmp((s), (prefix), strlen(prefix)), "'%s' does not begin with '%s'", (s), (prefix))
+
 #define ck_bytes_eq(p, len, want)                                                           \
 	do {                                                                                \
 		ck_assert_uint_eq(len, sizeof(want) - 1);                                   \
@@ -325,6 +328,8 @@ START_TEST(expect_tolerates_a_trailing_nul)
 	ck_passed(res);
 	ck_assert_int_eq(res.failed_step, -1);
 	ck_assert_ptr_null(res.why);
+	/* accepted, and said */
+	ck_assert_str_eq(res.note, "sent a trailing NUL (tolerated)");
 	ck_assert_int_eq(res.runs, 1);
 	ck_assert_int_eq(res.failed_runs, 0);
 	ck_assert_uint_eq(count_events(&res, EV_START), 1);
@@ -475,7 +480,8 @@ START_TEST(start_checks_the_port_from_argv)
 	fx_run(&f, "own port", &res);
 	int given = argv_port(&res.procs[0]);
 	ck_assert_int_ne(given, port);
-	char *want = xasprintf("peer listens on port %d, not on port %d given in argv", port, given);
+	char *want = xasprintf("peer listens on port %d, a fixed port, not on port %d given in argv: "
+			       "take the port from argv[1]", port, given);
 	ck_failed(res, 0, want);
 	ck_assert_uint_eq(count_events(&res, EV_CONNECT), 0);
 	free(want);
@@ -485,7 +491,8 @@ START_TEST(start_checks_the_port_from_argv)
 	fx_run(&f, "any port", &res);
 	ck_passed(res);
 	given = argv_port(&res.procs[0]);
-	want = xasprintf("listens on port %d instead of %d; probing port %d", port, given, port);
+	want = xasprintf("peer listens on port %d, a fixed port, not on port %d given in argv: take the "
+			 "port from argv[1]; probing port %d", port, given, port);
 	ck_assert_str_eq(first_event(&res, EV_NOTE)->data, want);
 	free(want);
 	want = xasprintf("127.0.0.1 port %d", port);
@@ -750,7 +757,9 @@ START_TEST(client_exit_status)
 	fx_prog(&f, "client", "none", "\"{host}\", \"{port}\"", segv);
 	fx_load(&f, CLIENT_PROBE("exits nonzero", "nonzero"));
 	fx_run(&f, "exits nonzero", &res);
-	ck_failed(res, 6, "client killed by SIGSEGV; expected an exit with a non-zero status");
+	ck_failed(res, 6, "client killed by SIGSEGV (an invalid memory access: a NULL or stray pointer, "
+			  "an index past the end of an array, or argv[1] read when no argument was "
+			  "given); expected an exit with a non-zero status");
 	ck_assert_int_eq(res.procs[0].v.status, V_SIGNAL);
 	ck_assert_int_eq(res.procs[0].v.signal, SIGSEGV);
 	probe_result_release(&res);
@@ -1664,16 +1673,16 @@ START_TEST(zombies_and_descriptor_leaks)
 		"    c.close()\n");
 #define TWO_CLIENTS(prog, check)                                                   \
 	"    steps: [{start: " prog "}, {connect: a}, {close: a}, {connect: b}, {close: b},\n" \
-	"            {pause: 300ms}, {" check ": }]\n"
-	fx_load(&f, "  - name: zombies\n" TWO_CLIENTS("forker", "expect_no_zombies")
-		    "  - name: reaped\n" TWO_CLIENTS("reaper", "expect_no_zombies")
-		    "  - name: leaks\n" TWO_CLIENTS("leaker", "expect_no_fd_leak")
-		    "  - name: tidy\n" TWO_CLIENTS("tidy", "expect_no_fd_leak")
+	"            {pause: 300ms}, {" check "}]\n"
+	fx_load(&f, "  - name: zombies\n" TWO_CLIENTS("forker", "expect_no_zombies: , within: 300ms")
+		    "  - name: reaped\n" TWO_CLIENTS("reaper", "expect_no_zombies: ")
+		    "  - name: leaks\n" TWO_CLIENTS("leaker", "expect_no_fd_leak: ")
+		    "  - name: tidy\n" TWO_CLIENTS("tidy", "expect_no_fd_leak: ")
 		    "  - name: client\n"
 		    "    steps: [{listen: }, {start: forker, ready: none}, {expect_no_fd_leak: }]\n");
 #undef TWO_CLIENTS
 	fx_run(&f, "zombies", &res);
-	ck_failed(res, 6, "forker has 2 zombie child processes: it does not reap its children");
+	ck_failed(res, 6, "forker has 2 zombie child processes 0.3s later: it does not reap its children");
 	probe_result_release(&res);
 
 	fx_run(&f, "reaped", &res);
@@ -1761,6 +1770,413 @@ START_TEST(udp_echo_none_and_reply)
 }
 END_TEST
 
+/* ---- the harness as a real peer ---- */
+
+/*
+ * A careful client: sends a line, shuts its sending side down, reads until the
+ * server closes, prints what it read and exits 0.
+ */
+static const char half_closing_client[] =
+	"s = socket.create_connection((sys.argv[1], int(sys.argv[2])))\n"
+	"s.sendall(b'ping\\n')\n"
+	"s.shutdown(socket.SHUT_WR)\n"
+	"data = b''\n"
+	"while True:\n"
+	"    b = s.recv(100)\n"
+	"    if not b:\n"
+	"        break\n"
+	"    data += b\n"
+	"sys.stdout.write(data.decode())\n"
+	"sys.exit(0)\n";
+
+START_TEST(a_half_closing_client_is_answered)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "client", "none", "\"{host}\", \"{port}\"", half_closing_client);
+	fx_load(&f, "  - name: answered at once\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {expect_exit: 0}]\n"
+		    "  - name: the rest first\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {pause: 100ms}, {send: pong, pieces: 2, pause: 50ms},\n"
+		    "            {expect_stdout: pong, match: exact}, {expect_exit: 0}]\n"
+		    "  - name: the spec closes it\n"
+		    "    steps: [{listen: }, {start: client}, {accept: },\n"
+		    "            {expect: \"ping\\n\"}, {expect_exit: 0, within: 300ms}, {close: }]\n");
+	/* nothing more to send: the harness closes its side when the client's FIN comes */
+	fx_run(&f, "answered at once", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 1);
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 1);
+	ck_assert_int_eq(res.procs[0].v.status, V_OK);
+	probe_result_release(&res);
+
+	/* what later steps send still goes out, then the close */
+	fx_run(&f, "the rest first", &res);
+	ck_passed(res);
+	const struct event *fin = first_event(&res, EV_FIN), *sd = first_event(&res, EV_SHUTDOWN);
+	ck_assert(fin < sd);
+	ck_assert(first_event(&res, EV_SEND) < sd);
+	ck_assert_str_eq(res.procs[0].out, "pong");
+	probe_result_release(&res);
+
+	/* a connection a later step closes is the spec's to close */
+	fx_run(&f, "the spec closes it", &res);
+	ck_failed(res, 4, "client was still running after 0.3s; expected it to exit");
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 0);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(a_half_closing_server_is_answered)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	/* greets, half-closes, and waits for the client's close before it exits */
+	fx_prog(&f, "server", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.sendall(b'hi')\n"
+		"c.shutdown(socket.SHUT_WR)\n"
+		"while c.recv(100):\n"
+		"    pass\n"
+		"sys.exit(0)\n");
+	fx_load(&f, "  - name: answered\n"
+		    "    steps: [{start: server}, {connect: }, {expect: hi}, {expect_exit: 0}]\n");
+	fx_run(&f, "answered", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_SHUTDOWN), 1);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(ignore_case_in_a_step)
+{
+	struct fx f;
+	struct probe_result res;
+	char *code = sender("b'HELLO World!\\0'");
+
+	fx_begin(&f);
+	fx_prog(&f, "peer", "tcp", "\"{port}\"", code);
+	fx_load(&f, "  - name: either case\n"
+		    "    steps: [{start: peer}, {connect: },\n"
+		    "            {expect: \"Hello world!\", tolerate: nul_or_newline, ignore_case: true}]\n"
+		    "  - name: as written\n"
+		    "    steps: [{start: peer}, {connect: },\n"
+		    "            {expect: \"Hello world!\", tolerate: nul_or_newline}]\n");
+	fx_run(&f, "either case", &res);
+	ck_passed(res);
+	ck_assert_str_eq(res.note, "sent \"HELLO World!\": letters in another case (accepted); "
+				   "sent a trailing NUL (tolerated)");
+	probe_result_release(&res);
+	fx_run(&f, "as written", &res);
+	ck_failed(res, 2, "received bytes differ from the expected at byte 1");
+	probe_result_release(&res);
+	fx_end(&f);
+	free(code);
+}
+END_TEST
+
+START_TEST(close_after_the_peer)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "late", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"time.sleep(0.2)\n"
+		"c.close()\n"
+		"time.sleep(5)\n");
+	fx_prog(&f, "never", "tcp", "\"{port}\"", accept_and_sleep);
+	fx_load(&f, "  - name: waits\n"
+		    "    steps: [{start: late}, {connect: }, {close: , after_peer: true}]\n"
+		    "  - name: at once\n"
+		    "    steps: [{start: late}, {connect: }, {close: }]\n"
+		    "  - name: not forever\n"
+		    "    steps: [{start: never}, {connect: }, {close: , after_peer: true, within: 300ms}]\n");
+	fx_run(&f, "waits", &res);
+	ck_passed(res);
+	ck_assert(first_event(&res, EV_FIN) < first_event(&res, EV_CLOSE));
+	probe_result_release(&res);
+
+	fx_run(&f, "at once", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 0);
+	probe_result_release(&res);
+
+	/* a peer that never closes is closed at the deadline: the harness closes first */
+	fx_run(&f, "not forever", &res);
+	ck_passed(res);
+	ck_assert_uint_eq(count_events(&res, EV_FIN), 0);
+	ck_assert_uint_eq(count_events(&res, EV_CLOSE), 1);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+/* A forking server whose SIGCHLD handler reaps %s; each child echoes until EOF, then %s. */
+static char *forker(const char *reap, const char *after_eof)
+{
+	return xasprintf("def reap(sig, frame):\n"
+			 "    %s\n"
+			 "signal.signal(signal.SIGCHLD, reap)\n"
+			 "s = socket.create_server(('', int(sys.argv[1])))\n"
+			 "while True:\n"
+			 "    c, _ = s.accept()\n"
+			 "    if os.fork() == 0:\n"
+			 "        s.close()\n"
+			 "        while True:\n"
+			 "            d = c.recv(100)\n"
+			 "            if not d:\n"
+			 "                break\n"
+			 "            c.sendall(d)\n"
+			 "        %s\n"
+			 "    c.close()\n", reap, after_eof);
+}
+
+#define REAP_ONCE "try: os.waitpid(-1, os.WNOHANG)\n    except ChildProcessError: pass"
+#define REAP_ALL                                                                          \
+	"try:\n        while os.waitpid(-1, os.WNOHANG)[0]: pass\n    except ChildProcessError: pass"
+
+#define HOLD_PROBE                                                                        \
+	"    steps: [{start: server}, {connect: a}, {connect: b}, {connect: c},\n"             \
+	"            {send: x, conn: a}, {send: y, conn: b}, {send: z, conn: c},\n"            \
+	"            {expect: x, conn: a}, {expect: y, conn: b}, {expect: z, conn: c},\n"      \
+	"            {hold: server}, {shutdown: a}, {shutdown: b}, {shutdown: c},\n"           \
+	"            {release: server, after_children: true},\n"                               \
+	"            {expect_no_zombies: , within: 500ms}]\n"
+
+START_TEST(hold_merges_the_signals_of_children)
+{
+	struct fx f;
+	struct probe_result res;
+	char *once = forker(REAP_ONCE, "os._exit(0)"), *all = forker(REAP_ALL, "os._exit(0)");
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", once);
+	fx_load(&f, "  - name: held\n" HOLD_PROBE);
+	/* three children end while their parent is stopped: one SIGCHLD, one reaped, every run */
+	for (int run = 0; run < 3; run++) {
+		fx_run(&f, "held", &res);
+		ck_failed(res, 15, "server has 2 zombie child processes 0.5s later: it does not reap "
+				   "its children");
+		probe_result_release(&res);
+	}
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", all);
+	fx_load(&f, "  - name: held\n" HOLD_PROBE
+		    "  - name: not held\n"
+		    "    steps: [{start: server}, {release: server}]\n");
+	fx_run(&f, "held", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "not held", &res);
+	ck_failed(res, 1, "spec error: server is not held (a hold step comes first)");
+	probe_result_release(&res);
+	fx_end(&f);
+	free(once);
+	free(all);
+}
+END_TEST
+
+#define CHILDREN_PROBE                                                                    \
+	"    steps: [{start: server}, {connect: a}, {send: x, conn: a}, {expect: x, conn: a},\n" \
+	"            {close: a}, {expect_children_exit: , within: 500ms}]\n"
+
+START_TEST(children_exit_measured)
+{
+	struct fx f;
+	struct probe_result res;
+	char *exits = forker(REAP_ALL, "os._exit(0)");
+	char *spins = forker(REAP_ALL, "while True: c.recv(100)");
+	char *sleeps = forker(REAP_ALL, "time.sleep(5)");
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", exits);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", spins);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_assert(!res.passed);
+	ck_assert_int_eq(res.failed_step, 5);
+	ck_assert_msg(strstr(res.why, "1 child process of server still ran 0.5s after its client left (running in ") &&
+			      strstr(res.why, "): it spins in a loop instead of exiting when read() returns 0"),
+		      "why: %s", res.why);
+	probe_result_release(&res);
+	fx_end(&f);
+
+	fx_begin(&f);
+	fx_prog(&f, "server", "tcp", "\"{port}\"", sleeps);
+	fx_load(&f, "  - name: children\n" CHILDREN_PROBE);
+	fx_run(&f, "children", &res);
+	ck_assert(!res.passed);
+	ck_assert_msg(strstr(res.why, "(asleep in ") &&
+			      strstr(res.why, "): it waits for something instead of exiting"),
+		      "why: %s", res.why);
+	probe_result_release(&res);
+	fx_end(&f);
+	free(exits);
+	free(spins);
+	free(sleeps);
+}
+END_TEST
+
+START_TEST(signal_to_a_program_that_ended)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "quick", "none", "", "sys.exit(0)\n");
+	fx_load(&f, "  - name: ok\n"
+		    "    steps: [{start: quick}, {expect_exit: 0}, {signal: SIGINT, ended_ok: true}]\n"
+		    "  - name: not ok\n"
+		    "    steps: [{start: quick}, {expect_exit: 0}, {signal: SIGINT}]\n");
+	fx_run(&f, "ok", &res);
+	ck_passed(res);
+	probe_result_release(&res);
+	fx_run(&f, "not ok", &res);
+	ck_failed(res, 2, "quick had already ended before SIGINT: exited with status 0");
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(the_cause_comes_first)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	/* crashes once its first client has spoken */
+	fx_prog(&f, "crasher", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.recv(100)\n"
+		"os.kill(os.getpid(), signal.SIGSEGV)\n");
+	/* writes to its client without end, and dies of the SIGPIPE when the client resets */
+	fx_prog(&f, "writer", "tcp", "\"{port}\"",
+		"signal.signal(signal.SIGPIPE, signal.SIG_DFL)\n"
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"while True:\n"
+		"    try:\n"
+		"        c.send(b'x' * 65536)\n"
+		"    except ConnectionResetError:\n"
+		"        pass\n");
+	fx_prog(&f, "quitter", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', int(sys.argv[1])))\n"
+		"c, _ = s.accept()\n"
+		"c.close()\n"
+		"s.close()\n"
+		"sys.stderr.write('bye\\n')\n"
+		"sys.exit(3)\n");
+	fx_load(&f, "  - name: segv\n"
+		    "    steps: [{start: crasher}, {connect: a}, {send: x, conn: a}, {connect: b},\n"
+		    "            {send: y, conn: b}, {expect: y, conn: b}]\n"
+		    "  - name: pipe\n"
+		    "    steps: [{start: writer}, {connect: a}, {expect: xx, conn: a, match: prefix},\n"
+		    "            {abort: a}, {connect: b}, {send: y, conn: b}, {expect: y, conn: b}]\n"
+		    "  - name: exit\n"
+		    "    steps: [{start: quitter}, {connect: a}, {expect_eof: , conn: a}, {connect: b},\n"
+		    "            {send: y, conn: b}, {expect: y, conn: b}]\n");
+	/* whichever the step saw (refused, reset), the wait status is said first */
+	for (int run = 0; run < 2; run++) {
+		fx_run(&f, "segv", &res);
+		ck_assert(!res.passed);
+		ck_starts(res.why, "crasher was killed by SIGSEGV (an invalid memory access: ");
+		ck_assert_msg(strstr(res.why, "; then "), "why: %s", res.why);
+		probe_result_release(&res);
+	}
+	fx_run(&f, "pipe", &res);
+	ck_assert(!res.passed);
+	ck_starts(res.why, "writer was killed by SIGPIPE (it wrote to a connection the client had reset): "
+			   "ignore SIGPIPE or send with MSG_NOSIGNAL; then ");
+	probe_result_release(&res);
+	fx_run(&f, "exit", &res);
+	ck_assert(!res.passed);
+	ck_starts(res.why, "quitter had ended: exited with status 3; its stderr ends with \"bye\\n\"; then ");
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
+START_TEST(the_port_seen_says_why)
+{
+	struct fx f;
+	struct probe_result res;
+
+	fx_begin(&f);
+	fx_prog(&f, "swapped", "tcp", "\"{port}\"",
+		"p = int(sys.argv[1])\n"
+		"s = socket.create_server(('', ((p & 0xff) << 8) | (p >> 8)))\n"
+		"time.sleep(5)\n");
+	fx_prog(&f, "anyport", "tcp", "\"{port}\"",
+		"s = socket.create_server(('', 0))\n"
+		"time.sleep(5)\n");
+	/* no SO_REUSEADDR: the connection it closed first keeps its port in TIME_WAIT */
+	fx_prog(&f, "plain", "tcp", "\"{port}\"",
+		"s = socket.socket()\n"
+		"s.bind(('', int(sys.argv[1])))\n"
+		"s.listen()\n"
+		"c, _ = s.accept()\n"
+		"c.close()\n"
+		"time.sleep(5)\n");
+	fx_load(&f, "  - name: swapped\n"
+		    "    steps: [{start: swapped}]\n"
+		    "  - name: kernel's\n"
+		    "    steps: [{start: anyport}]\n"
+		    "  - name: restart\n"
+		    "    steps: [{start: plain}, {connect: }, {close: , after_peer: true},\n"
+		    "            {signal: SIGKILL}, {expect_exit: any}, {start: plain, same_port: true}]\n");
+	fx_run(&f, "swapped", &res);
+	int given = argv_port(&res.procs[0]);
+	char *want = xasprintf("swapped listens on port %d = the port you were given with its bytes "
+			       "swapped: use htons(), not htonl() or no conversion",
+			       ((given & 0xff) << 8) | (given >> 8));
+	ck_failed(res, 0, want);
+	free(want);
+	probe_result_release(&res);
+
+	fx_run(&f, "kernel's", &res);
+	ck_assert(!res.passed);
+	ck_assert_msg(strstr(res.why, ", which the kernel chose, not on port ") &&
+			      strstr(res.why, "given in argv: its bind() failed unchecked, or was given "
+					      "port 0 (htonl() instead of htons()?)"), "why: %s", res.why);
+	probe_result_release(&res);
+
+	fx_run(&f, "restart", &res);
+	given = argv_port(&res.procs[0]);
+	want = xasprintf("plain could not listen on port %d again: a connection of its last run holds "
+			 "the port in TIME_WAIT, where bind() fails with EADDRINUSE unless SO_REUSEADDR is "
+			 "set before it; then plain ended before it was listening: exited with status 1; "
+			 "its stderr ends with \"", given);
+	ck_assert(!res.passed);
+	ck_assert_int_eq(res.failed_step, 5);
+	ck_assert_msg(!strncmp(res.why, want, strlen(want)), "why: %s", res.why);
+	free(want);
+	probe_result_release(&res);
+	fx_end(&f);
+}
+END_TEST
+
 Suite *make_probe_suite(void)
 {
 	Suite *s = suite_create("probe");
@@ -1814,6 +2230,19 @@ Suite *make_probe_suite(void)
 	tcase_add_test(tc, expect_from_reference);
 	tcase_add_test(tc, repeat_counts_failed_runs);
 	tcase_add_test(tc, stops_what_ignores_sigterm_and_escapes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fair");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, a_half_closing_client_is_answered);
+	tcase_add_test(tc, a_half_closing_server_is_answered);
+	tcase_add_test(tc, ignore_case_in_a_step);
+	tcase_add_test(tc, close_after_the_peer);
+	tcase_add_test(tc, hold_merges_the_signals_of_children);
+	tcase_add_test(tc, children_exit_measured);
+	tcase_add_test(tc, signal_to_a_program_that_ended);
+	tcase_add_test(tc, the_cause_comes_first);
+	tcase_add_test(tc, the_port_seen_says_why);
 	suite_add_tcase(s, tc);
 	return s;
 }

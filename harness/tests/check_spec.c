@@ -34,13 +34,18 @@ START_TEST(loads_the_hello_spec)
 	ck_assert_msg(spec_load("specs/hello.yaml", &s, err) == 0, "%s", err);
 	ck_assert_str_eq(s->lab, "hello");
 	ck_assert_uint_eq(s->nprograms, 2);
-	ck_assert_uint_eq(s->nprobes, 9);
+	ck_assert_uint_eq(s->nprobes, 12);
 	ck_assert_str_eq(s->probes[0].name, "sends the greeting");
 	ck_assert_int_eq(s->probes[0].points, 3);
 	ck_assert_str_eq(s->probes[0].steps[0].def->name, "start");
+	/* the shipped spec still wants "Hello world!" as written: no ignore_case */
+	const struct step *greeting = &s->probes[0].steps[2];
+	ck_assert_str_eq(greeting->def->name, "expect");
+	ck_assert_str_eq(greeting->value.text, "Hello world!");
+	ck_assert_ptr_null(step_opt(greeting, "ignore_case"));
 	ck_assert_int_eq(s->probes[3].hidden, 1);
-	ck_assert_int_eq(spec_max_score(s, 1), 13);
-	ck_assert_int_eq(spec_max_score(s, 0), 12);
+	ck_assert_int_eq(spec_max_score(s, 1), 16);
+	ck_assert_int_eq(spec_max_score(s, 0), 15);
 	ck_assert_int_eq(s->ready_within_ms, 5000);
 	spec_free(s);
 }

@@ -26,6 +26,7 @@ static void sample(struct probe_result *r, struct ref_data *ref)
 	r->failed_runs = 2;
 	r->failed_step = 4;
 	r->why = xstrdup("got 5 bytes, expected 6");
+	r->note = xstrdup("sent a trailing NUL (tolerated)");
 	r->has_expected = 1;
 	r->expected = xstrndup("ab\0cd\n", 6);
 	r->expected_len = 6;
@@ -76,6 +77,7 @@ START_TEST(round_trip_keeps_every_field)
 	ck_assert_int_eq(b.failed_runs, 2);
 	ck_assert_int_eq(b.failed_step, 4);
 	ck_assert_str_eq(b.why, a.why);
+	ck_assert_str_eq(b.note, a.note);
 	ck_assert_int_eq(b.expected_len, 6);
 	ck_assert_mem_eq(b.expected, "ab\0cd\n", 6);
 	ck_assert_int_eq(b.observed_len, 5);
@@ -157,8 +159,9 @@ START_TEST(a_huge_count_is_refused_before_allocating)
 	a.nevents = 0;	/* then the event count is the first number after overhead_us */
 	wire_pack(&a, NULL, 0, &buf);
 	a.nevents = 2;
-	/* magic, 5 numbers, why, has_expected, expected, has_observed, observed, 6 numbers */
-	size_t at = 4 + 5 * 8 + (8 + strlen(a.why)) + 8 + (8 + 6) + 8 + (8 + 5) + 6 * 8;
+	/* magic, 5 numbers, why, note, has_expected, expected, has_observed, observed, 6 numbers */
+	size_t at = 4 + 5 * 8 + (8 + strlen(a.why)) + (8 + strlen(a.note)) + 8 + (8 + 6) + 8 + (8 + 5) +
+		    6 * 8;
 	int64_t huge = INT64_MAX / 2;
 	memcpy(buf.buf + at, &huge, sizeof huge);
 	ck_assert_int_eq(wire_unpack(buf.buf, buf.len, &the_probe, &b, NULL, err), -1);

@@ -95,6 +95,36 @@ else
 	grep -rohE '.{0,60}sockgrade\.[A-Za-z0-9]{6}/.{0,40}' $leaks | head -3 | sed 's/^/    /'
 fi
 
+# Causes in words: the same words in results.json (the test's output), the student page and
+# the selfcheck line; a cause comes from what was seen (the wait status, the port), whatever
+# the probe.
+same_words() { # lab sample probe words
+	python3 - "$out/$1/$2/results.json" "$3" "$4" <<'PY' && grep -qF -- "$4" "$out/$1/$2/student.html"
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [t for t in d["tests"] if t["name"] == sys.argv[2]]
+sys.exit(not (t and sys.argv[3] in t[0]["output"]))
+PY
+}
+while IFS='|' read -r lab s probe words; do
+	if same_words "$lab" "$s" "$probe" "$words"; then ok; else bad "$lab/$s: '$probe' does not say '$words' in results.json and student.html"; fi
+done <<'CASES'
+hello|no_htons|listens on the port given in argv|= the port you were given with its bytes swapped: use htons(), not htonl() or no conversion
+hello|no_usage_check|exits with an error when started without a port|hello_server killed by SIGSEGV (an invalid memory access: 
+echo|sigpipe|survives a client reset while it writes|echo_server was killed by SIGPIPE (it wrote to a connection the client had reset): ignore SIGPIPE or send with MSG_NOSIGNAL; then 
+echo|no_reuseaddr|restarts at once on the same port|a connection of its last run holds the port in TIME_WAIT, where bind() fails with EADDRINUSE unless SO_REUSEADDR is set
+echo|fixed_port|restarts at once on the same port|listens on port 9190, a fixed port, not on port 
+echo|segv_on_reset|survives a client reset while it reads|echo_server was killed by SIGSEGV (an invalid memory access: 
+hello|correct|sends the greeting|sent a trailing NUL (tolerated)
+CASES
+"$bin" selfcheck --no-coverage --reports "$tmp/sc" "$top/specs/hello.yaml" "$top/submissions/hello/no_htons" >"$tmp/sc.log" 2>&1
+if grep -q "listens on the port given in argv: hello_server listens on port [0-9]* = the port you were given with its bytes swapped: use htons(), not htonl() or no conversion" "$tmp/sc.log" &&
+	grep -q "sends the greeting — sent a trailing NUL (tolerated)" "$tmp/sc.log"; then
+	ok
+else
+	bad "selfcheck does not say the cause and the note in the same words:"; cat "$tmp/sc.log"
+fi
+
 # What others read: every results.json in Gradescope's format, every
 # junit.xml in the JUnit subset CI tools read; and the validator must
 # refuse a file that is not.

@@ -19,7 +19,7 @@ int main(int argc, char **argv)
 {
     const char *greeting = "Hello world!\n";
     struct sockaddr_in addr;
-    int listenfd, connfd;
+    int listenfd, connfd, on = 1;
 
     if (argc < 2) {
         fprintf(stderr, "usage: %s port\n", argv[0]);
@@ -28,6 +28,7 @@ int main(int argc, char **argv)
 
     if ((listenfd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
         die("socket");
+    setsockopt(listenfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
 
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;

@@ -5,7 +5,7 @@
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#define BUF_SIZE 100
+#define BUF_SIZE 1024
 
 void error_handling(char *message);
 
