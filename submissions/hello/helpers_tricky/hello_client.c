@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-#define BUF_SIZE 100
+#define BUF_SIZE 1024
 
 /* an old-style definition, as some textbooks still print it */
 int main(argc, argv)
