@@ -15,7 +15,9 @@
 /* How many processes the boxes of one probe (or of one worker's build) may have together: a pids cgroup. */
 #define BOX_NPROC 128
 
-enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT };
+enum sb_mode { SB_NONE, SB_ROOTLESS, SB_ROOT, SB_CONTAINER };
+/* The modes that run each program in a box of namespaces (box.c); none and container do not. */
+#define SB_BOXED(m) ((m) == SB_ROOTLESS || (m) == SB_ROOT)
 
 /*
  * For the isolation tests only: SOCKGRADE_TEST_WEAKEN=netns,mount,pidns,uid,limits
@@ -123,6 +125,15 @@ pid_t none_start(const struct spawn *sp, const struct spawn_fds *f);
 int pidfd_open_(pid_t pid);
 /* Kills and reaps processes whose parent is the worker and that no sbproc tracks. */
 void none_sweep(struct sandbox *sb);
+
+/* ---- container.c: the container mode ---- */
+
+/* Forks the program as the sandbox's own user id, in a session of its own; its pid, or -1 (errno). */
+pid_t container_start(const struct sandbox *sb, const struct spawn *sp, const struct spawn_fds *f);
+/* Why namespaces are refused here, said once by sandbox_select(); "" when not known. */
+extern char container_why[160];
+/* The memory a program may have in the container mode, in MiB: below the container's own limit. */
+long container_memory_mb(long asked);
 
 /* ---- box.c: the box modes ---- */
 

@@ -377,7 +377,7 @@ void sbproc_free(struct sbproc *p)
 void sandbox_sweep(struct sandbox *sb)
 {
 	/* in a box nothing escapes to the worker: its init holds every orphan, and dies with it */
-	if (sb->mode != SB_NONE && !(weaken & WEAK_PIDNS)) {
+	if (SB_BOXED(sb->mode) && !(weaken & WEAK_PIDNS)) {
 		sandbox_reap_boxes(sb, 1);
 		return;
 	}

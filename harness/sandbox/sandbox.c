@@ -78,7 +78,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const char *const mode_names[] = { "none", "rootless", "root" };
+static const char *const mode_names[] = { "none", "rootless", "root", "container" };
 
 /* The mode of this run, chosen once by sandbox_select() before workers fork. */
 static enum sb_mode run_mode = SB_NONE;
@@ -160,6 +160,9 @@ int write_text(const char *path, const char *text)
 	return rc;
 }
 
+/* The container mode's warning, with why namespaces were refused (sandbox_select), made on first use. */
+static char container_warning[400];
+
 /* What a mode leaves out, and the command that gives a stronger one; NULL for root. */
 static const char *mode_warning(enum sb_mode m)
 {
@@ -176,6 +179,15 @@ static const char *mode_warning(enum sb_mode m)
 		       "(sudo make ...) for those";
 	case SB_ROOT:
 		return NULL;
+	case SB_CONTAINER:
+		if (!*container_warning)
+			snprintf(container_warning, sizeof container_warning,
+				 "container mode: namespaces are refused here (%s); student programs run one "
+				 "probe at a time as a user id of their own (never root) with rlimits (processes, "
+				 "address space %ld MiB at most, CPU, files) and capped output, but share the "
+				 "container's network and may read its world-readable files",
+				 *container_why ? container_why : "unknown why", container_memory_mb(0));
+		return container_warning;
 	}
 	return NULL;
 }
@@ -193,6 +205,13 @@ int sandbox_open(struct sandbox **out, char *err)
 	}
 	sb->worker = getpid();
 	if (sb->mode == SB_NONE) {
+		*out = sb;
+		return 0;
+	}
+	/* no namespaces to be had: a user id of its own is the whole separation */
+	if (sb->mode == SB_CONTAINER) {
+		if (take_uid(sb, err) < 0)
+			goto fail;
 		*out = sb;
 		return 0;
 	}
@@ -270,7 +289,7 @@ static int cg_owned(const struct sandbox *sb, int which)
 
 int sandbox_can_split(const struct sandbox *sb)
 {
-	return sb->mode != SB_NONE && !(weaken & WEAK_NETNS);
+	return SB_BOXED(sb->mode) && !(weaken & WEAK_NETNS);
 }
 
 int sandbox_split(struct sandbox *sb, char *err)
@@ -315,7 +334,7 @@ int sandbox_make_scratch(struct sandbox *sb, const char *path, char *err)
 		snprintf(err, ERRLEN, "'%s': cannot create: %s", path, strerror(errno));
 		return -1;
 	}
-	if (sb->mode == SB_NONE)
+	if (!SB_BOXED(sb->mode))
 		return 0;
 	if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "size=512m,mode=0755") < 0) {
 		snprintf(err, ERRLEN, "'%s': cannot mount its file system: %s", path, strerror(errno));
@@ -361,7 +380,7 @@ void sandbox_close(struct sandbox *sb)
 /* Hands a folder (the scratch copy) to the box's user, so that its programs may write there. */
 int sandbox_prepare_dir(struct sandbox *sb, const char *path, char *err)
 {
-	if (sb->mode != SB_ROOT)
+	if (sb->mode != SB_ROOT && sb->mode != SB_CONTAINER)
 		return 0;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
@@ -458,14 +477,16 @@ static int self_test(enum sb_mode mode, char *err)
 
 int sandbox_select(const char *forced, char *err)
 {
-	static const enum sb_mode order[] = { SB_ROOT, SB_ROOTLESS, SB_NONE };
+	static const enum sb_mode order[] = { SB_ROOT, SB_ROOTLESS, SB_CONTAINER, SB_NONE };
 	char why[ERRLEN];
 
 	read_weaken();
 	if (geteuid() == 0)
 		cgroup_remove_stale();
 	if (forced && *forced) {
-		for (int m = 0; m < 3; m++) {
+		if (!strcmp(forced, "container"))
+			snprintf(container_why, sizeof container_why, "SANDBOX=container");
+		for (int m = 0; m < 4; m++) {
 			if (strcmp(forced, mode_names[m]))
 				continue;
 			if (m != SB_NONE && self_test((enum sb_mode)m, why) < 0) {
@@ -475,16 +496,19 @@ int sandbox_select(const char *forced, char *err)
 			run_mode = (enum sb_mode)m;
 			return 0;
 		}
-		snprintf(err, ERRLEN, "SANDBOX=%s: not one of none, rootless, root", forced);
+		snprintf(err, ERRLEN, "SANDBOX=%s: not one of none, rootless, root, container", forced);
 		return -1;
 	}
-	for (size_t i = 0; i < 3; i++) {
-		if (order[i] == SB_ROOT && geteuid() != 0)
+	for (size_t i = 0; i < 4; i++) {
+		if ((order[i] == SB_ROOT || order[i] == SB_CONTAINER) && geteuid() != 0)
 			continue;
 		if (order[i] == SB_NONE || self_test(order[i], why) == 0) {
 			run_mode = order[i];
 			return 0;
 		}
+		/* root refused: the reason the container mode's warning gives */
+		if (order[i] == SB_ROOT)
+			snprintf(container_why, sizeof container_why, "%s", why);
 	}
 	return 0;
 }

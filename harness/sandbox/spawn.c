@@ -75,13 +75,15 @@ static pid_t start_child(struct sandbox *sb, const struct spawn *sp, struct sbpr
 {
 	pid_t pid;
 
-	if (sb->mode != SB_NONE) {
+	if (SB_BOXED(sb->mode)) {
 		if (pipe2(f->sync, O_CLOEXEC) < 0 || pipe2(f->status, O_CLOEXEC) < 0) {
 			snprintf(err, ERRLEN, "sandbox: pipe: %s", strerror(errno));
 			return -1;
 		}
 		p->boxed = 1;
 		pid = box_start(sb, sp, f);
+	} else if (sb->mode == SB_CONTAINER) {
+		pid = container_start(sb, sp, f);
 	} else {
 		pid = none_start(sp, f);
 	}
