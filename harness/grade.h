@@ -23,6 +23,8 @@ struct grade_opts {
 	int coverage;			/* 1: a coverage build runs the visible probes again */
 	int force;			/* 1: regrade submissions that have not changed */
 	int shard_k, shard_n;		/* --shard K/N: grade only shard K of N (shard_n 0: all) */
+	int recorded;			/* --recorded: the reference's record in <reports>/<lab>/.reference,
+					   whatever made it; the reference is not needed */
 	const char *canvas_assignment;	/* canvas.csv's column, 'Name (id)'; NULL: the lab's title */
 };
 

@@ -50,6 +50,9 @@ static void usage(FILE *f)
 	      "  --sandbox MODE          root, rootless or none (default: the strongest that works)\n"
 	      "  --coverage, --no-coverage  coverage of student code under the probes (default: on)\n"
 	      "  --force                 regrade submissions that have not changed since the last run\n"
+	      "  --recorded              grade against the reference's record already in\n"
+	      "                          <reports>/<lab>/.reference (a platform package's): the\n"
+	      "                          reference is neither needed nor graded\n"
 	      "  --verbose               show the conversation of failing probes\n"
 	      "  --color / --no-color    colour in selfcheck output (default: when a terminal)\n",
 	      f);
@@ -126,6 +129,7 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 		{ "sandbox", required_argument, NULL, 'x' },
 		{ "coverage", no_argument, NULL, 'g' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "recorded", no_argument, NULL, 'P' },
 		{ "no-coverage", no_argument, NULL, 'G' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "color", no_argument, NULL, 'c' },
@@ -185,6 +189,7 @@ static int parse_options(int argc, char **argv, struct grade_opts *o, const char
 		case 'F': *format = optarg; break;
 		case 'g': o->coverage = 1; break;
 		case 'f': o->force = 1; break;
+		case 'P': o->recorded = 1; break;
 		case 'G': o->coverage = 0; break;
 		case 'v': o->verbose = 1; break;
 		case 'c': o->color = 1; break;

@@ -104,6 +104,11 @@ static void write_probe(struct json_writer *w, const struct probe_result *r)
 	jw_bool(w, r->passed);
 	jw_key(w, "hidden");
 	jw_bool(w, p->hidden);
+	if (p->hidden == 2) {
+		/* hidden from students even once published (the Gradescope package's "hidden") */
+		jw_key(w, "secret");
+		jw_bool(w, 1);
+	}
 	jw_kv_str(w, "hint", p->hint);
 	jw_kv_str(w, "why", r->why);
 	jw_kv_str(w, "note", r->note);

@@ -729,10 +729,10 @@ static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, co
 		char *s = NULL;
 		if (get_string(ld, v, "visibility", &s) < 0)
 			return -1;
-		int ok = !strcmp(s, "visible") || !strcmp(s, "hidden");
-		p->hidden = !strcmp(s, "hidden");
+		int ok = !strcmp(s, "visible") || !strcmp(s, "hidden") || !strcmp(s, "secret");
+		p->hidden = !strcmp(s, "hidden") ? 1 : !strcmp(s, "secret") ? 2 : 0;
 		if (!ok)
-			fail(ld, v, "visibility: '%s' is not one of visible, hidden", s);
+			fail(ld, v, "visibility: '%s' is not one of visible, hidden, secret", s);
 		free(s);
 		return ok ? 0 : -1;
 	}
@@ -1178,7 +1178,7 @@ void spec_write(const struct spec *spec, int visible_only, struct strbuf *out)
 		yaml_quoted(out, p->name, strlen(p->name));
 		sb_addf(out, "\n    points: %d\n", p->points);
 		if (p->hidden)
-			sb_adds(out, "    visibility: hidden\n");
+			sb_adds(out, p->hidden == 2 ? "    visibility: secret\n" : "    visibility: hidden\n");
 		if (p->repeat > 1)
 			sb_addf(out, "    repeat: %d\n", p->repeat);
 		if (p->hint) {

@@ -69,7 +69,7 @@ struct probe {
 	int number;		/* 1-based position in the spec */
 	int points;
 	char *hint;		/* shown to students on failure; may be NULL */
-	int hidden;		/* visibility: hidden */
+	int hidden;		/* visibility: 1 hidden, 2 secret (hidden even once published) */
 	int repeat;		/* runs; the probe fails if any run fails */
 	struct step *steps;
 	size_t nsteps;

@@ -88,6 +88,30 @@ START_TEST(steps_and_options)
 }
 END_TEST
 
+/* secret: hidden (left out of kits, counted in the maximum) and told apart from hidden */
+START_TEST(secret_is_hidden_and_told_apart)
+{
+	struct spec *s = load_ok(HEAD "probes:\n"
+				 "  - name: a\n    visibility: secret\n    points: 3\n    steps: [{connect: }]\n"
+				 "  - name: b\n    visibility: hidden\n    steps: [{connect: }]\n"
+				 "  - name: c\n    steps: [{connect: }]\n");
+	ck_assert_int_eq(s->probes[0].hidden, 2);
+	ck_assert_int_eq(s->probes[1].hidden, 1);
+	ck_assert_int_eq(s->probes[2].hidden, 0);
+	ck_assert_int_eq(spec_max_score(s, 1), 5);
+	ck_assert_int_eq(spec_max_score(s, 0), 1);
+	struct strbuf out = STRBUF_INIT;
+	spec_write(s, 0, &out);
+	ck_assert_ptr_nonnull(strstr(out.buf, "visibility: secret"));
+	ck_assert_ptr_nonnull(strstr(out.buf, "visibility: hidden"));
+	sb_reset(&out);
+	spec_write(s, 1, &out);
+	ck_assert_ptr_null(strstr(out.buf, "visibility"));
+	sb_release(&out);
+	spec_free(s);
+}
+END_TEST
+
 START_TEST(hex_escapes_are_bytes)
 {
 	/* YAML alone would read \xff as U+00FF, two bytes in UTF-8 */
@@ -239,8 +263,8 @@ START_TEST(bad_values)
 		 "t.yaml:9:22: 'expect_exit': 'maybe' is not an exit status (0 to 255, nonzero or any)");
 	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - send:\n",
 		 "t.yaml:9:9: 'send' needs a value");
-	load_bad(HEAD "probes:\n  - name: p\n    visibility: secret\n    steps: [{connect: }]\n",
-		 "t.yaml:8:17: visibility: 'secret' is not one of visible, hidden");
+	load_bad(HEAD "probes:\n  - name: p\n    visibility: private\n    steps: [{connect: }]\n",
+		 "t.yaml:8:17: visibility: 'private' is not one of visible, hidden, secret");
 }
 END_TEST
 
@@ -358,6 +382,7 @@ Suite *make_spec_suite(void)
 	TCase *tc = tcase_create("spec");
 	tcase_add_test(tc, loads_the_hello_spec);
 	tcase_add_test(tc, steps_and_options);
+	tcase_add_test(tc, secret_is_hidden_and_told_apart);
 	tcase_add_test(tc, hex_escapes_are_bytes);
 	tcase_add_test(tc, writes_back_what_it_read);
 	tcase_add_test(tc, limits);
