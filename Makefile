@@ -5,6 +5,8 @@
 #   make coverage     the harness's own coverage, as HTML, in reports/coverage/
 #   make slurm        SPEC=... SHARDS=N: grade one lab on a Slurm cluster (harness/slurm.sh)
 #   make import       LAB=<lab> FROM=<zip or folder>: an LMS download into submissions/<lab>/
+#   make gradescope   LAB=<lab>: reports/gradescope/<lab>-autograder.zip (harness/platform/)
+#   make prairielearn LAB=<lab>: reports/prairielearn/<lab>/, serverFilesCourse/ and tests/
 # Every variable the project reads is listed in README.md.
 
 SPEC ?=
@@ -31,7 +33,9 @@ export CANVAS_ASSIGNMENT
 CC ?= cc
 BUILD ?= build
 BUILD_PKGS := libyaml-dev libjansson-dev libarchive-dev pkg-config
-TEST_PKGS := check lcov python3 libxml2-utils
+TEST_PKGS := check lcov python3 libxml2-utils util-linux
+# make gradescope / make prairielearn: the package is zipped with python3
+PLATFORM_PKGS := python3
 # grading with coverage (the default) needs lcov; COVERAGE=0 needs nothing more
 GRADE_PKGS := $(if $(filter 0,$(COVERAGE)),,lcov)
 
@@ -72,7 +76,7 @@ GRADE_FLAGS = $(if $(SEED),--seed $(SEED)) $(if $(TIME_SCALE),--time-scale $(TIM
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(GRADE_FLAGS) \
 	$(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only '$(ONLY)')
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import gradescope prairielearn platform-tests
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -150,7 +154,7 @@ slurm: all
 
 # ---- tests ----
 test: all test-deps $(TEST_BIN)
-	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests
+	@$(MAKE) --no-print-directory unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests platform-tests
 
 unit: $(TEST_BIN)
 	CK_DEFAULT_TIMEOUT=30 $(TEST_BIN)
@@ -224,6 +228,20 @@ browser: $(BIN)
 student-kit: all
 	@test -n "$(LAB)" || { echo "sockgrade: say which lab: make student-kit LAB=<lab>"; exit 2; }
 	./harness/kit.sh $(BIN) $(LAB) $(REPORTS)
+
+# A lab's package for a hosted grader: the reference recorded here, no reference source in it.
+gradescope prairielearn: all
+	@test -n "$(LAB)" || { echo "sockgrade: say which lab: make $@ LAB=<lab>"; exit 2; }
+	@./harness/deps.sh $(PLATFORM_PKGS)
+	./harness/platform/pack.sh $@ $(BIN) '$(LAB)' $(REPORTS)
+
+# Both packages run in an emulated container: caps dropped, namespaces refused, 768 MB (as root).
+platform-tests: $(BIN) $(BUILD)/nons
+	./harness/tests/platform.sh $(BIN) $(BUILD)/nons
+
+# the test's stand-in for Docker's default profile: CAP_SYS_ADMIN dropped, namespaces refused
+$(BUILD)/nons: harness/tests/nons.c | $(BUILD)
+	$(CC) $(BASE_CFLAGS) -o $@ $<
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-cov $(BUILD)-asan

@@ -19,7 +19,7 @@ cp "$top"/harness/*.c "$top"/harness/*.h "$top/harness/deps.sh" "$stage/harness/
 # the folders of the harness (probe/, ...), not its tests
 for d in "$top"/harness/*/; do
 	d=$(basename "$d")
-	[ "$d" = tests ] && continue
+	case "$d" in tests | platform) continue ;; esac
 	mkdir -p "$stage/harness/$d"
 	cp "$top/harness/$d"/*.c "$top/harness/$d"/*.h "$stage/harness/$d/"
 done
