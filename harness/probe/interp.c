@@ -252,6 +252,15 @@ int expectation(struct probe_run *r, const struct step *s, struct strbuf *want,
 
 /* ---- steps of the interpreter itself: variables and time ---- */
 
+void var_record(struct probe_run *r, const char *name, const char *value, size_t len)
+{
+	r->res->vars = xrealloc(r->res->vars, (r->res->nvars + 1) * sizeof *r->res->vars);
+	struct probe_var *v = &r->res->vars[r->res->nvars++];
+	v->name = xstrdup(name);
+	v->value = xstrndup(value, len);
+	v->len = len;
+}
+
 int step_random(struct probe_run *r, const struct step *s)
 {
 	static const char *const sets[][2] = {
@@ -259,6 +268,8 @@ int step_random(struct probe_run *r, const struct step *s)
 		{ "alpha", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" },
 		{ "digits", "0123456789" },
 	};
+	if (step_opt(s, "min") || step_opt(s, "max") || step_opt(s, "choice"))
+		return random_typed(r, s);
 	const struct step_arg *len = step_opt(s, "length");
 	const char *cs = opt_text(s, "charset", "alnum");
 	size_t n = len ? (size_t)len->num : 12;
@@ -273,11 +284,7 @@ int step_random(struct probe_run *r, const struct step *s)
 		buf[i] = set ? set[x % strlen(set)] : (char)(x & 0xff);
 	}
 	var_set(r, s->value.text, buf, n);
-	r->res->vars = xrealloc(r->res->vars, (r->res->nvars + 1) * sizeof *r->res->vars);
-	struct probe_var *v = &r->res->vars[r->res->nvars++];
-	v->name = xstrdup(s->value.text);
-	v->value = xstrndup(buf, n);
-	v->len = n;
+	var_record(r, s->value.text, buf, n);
 	free(buf);
 	return 0;
 }
