@@ -16,6 +16,7 @@
 #include "run.h"
 #include "steps.h"
 #include "match.h"
+#include "expr.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -169,7 +170,24 @@ const char *var_get(struct probe_run *r, const char *name)
 	return v ? v->value : NULL;
 }
 
-/* Replaces {name} by the variable's value; {{ and }} stand for braces. */
+static const char *expr_var(void *ctx, const char *name, size_t len)
+{
+	struct probe_var *v = var_find(ctx, name, len);
+	return v ? v->value : NULL;
+}
+
+/* {= expr}: the expression's value in decimal (expr.h); -1 (fail) when it has none. */
+static int subst_expr(struct probe_run *r, const char *e, size_t len, struct strbuf *out)
+{
+	char err[ERRLEN];
+	int64_t v;
+	if (expr_eval(e, len, expr_var, r, &v, err) < 0)
+		return fail(r, "spec error: %s", err);
+	sb_addf(out, "%lld", (long long)v);
+	return 0;
+}
+
+/* Replaces {name} by the variable's value, {= expr} by the expression's; {{ and }} stand for braces. */
 int subst(struct probe_run *r, const char *s, size_t len, struct strbuf *out)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -183,6 +201,12 @@ int subst(struct probe_run *r, const char *s, size_t len, struct strbuf *out)
 			const char *end = memchr(s + i, '}', len - i);
 			if (!end)
 				return fail(r, "unclosed '{' in '%.*s'", (int)len, s);
+			if (s[i + 1] == '=') {
+				if (subst_expr(r, s + i + 2, (size_t)(end - s - i - 2), out) < 0)
+					return -1;
+				i = (size_t)(end - s);
+				continue;
+			}
 			struct probe_var *v = var_find(r, s + i + 1, (size_t)(end - s - i - 1));
 			if (!v)
 				return fail(r, "spec error: no variable '%.*s' is set before this step",
