@@ -76,7 +76,7 @@ static const struct opt_def o_exit[] = {
 	{ "program", OPT_PROGRAM, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_stdout[] = {
-	{ "program", OPT_PROGRAM, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex" },
+	{ "program", OPT_PROGRAM, NULL }, { "match", OPT_ENUM, "exact|prefix|contains|regex|line" },
 	{ "ignore_case", OPT_BOOL, NULL }, { "from", OPT_ENUM, "reference" },
 	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };

@@ -480,6 +480,19 @@ START_TEST(random_integers_and_choices)
 }
 END_TEST
 
+START_TEST(match_line_on_output_only)
+{
+#define STEP(x) HEAD "probes:\n  - name: p\n    steps:\n      - " x "\n"
+	struct spec *s = load_ok(STEP("expect_stdout: \"Result: 3\"\n        match: line\n"
+				      "        ignore_case: true"));
+	ck_assert_str_eq(step_opt(&s->probes[0].steps[0], "match")->text, "line");
+	spec_free(s);
+	load_bad(STEP("expect: \"x\"\n        match: line"), "t.yaml:10:16: 'match': 'line' is not "
+		 "one of exact, prefix, contains, regex");
+#undef STEP
+}
+END_TEST
+
 Suite *make_spec_suite(void)
 {
 	Suite *s = suite_create("spec");
@@ -502,6 +515,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, binary_fields_in_the_order_written);
 	tcase_add_test(tc, binary_field_errors);
 	tcase_add_test(tc, random_integers_and_choices);
+	tcase_add_test(tc, match_line_on_output_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
