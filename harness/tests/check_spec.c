@@ -132,7 +132,7 @@ END_TEST
 START_TEST(writes_back_what_it_read)
 {
 	static const char *const specs[] = { "specs/hello.yaml", "specs/echo.yaml",
-					     "specs/uecho.yaml", "specs/echo_mp.yaml" };
+					     "specs/uecho.yaml", "specs/echo_mp.yaml", "specs/op.yaml" };
 	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
 		struct spec *a = NULL, *b = NULL, *c = NULL;
 		char err[ERRLEN];
@@ -165,6 +165,22 @@ START_TEST(writes_back_what_it_read)
 									u->value.len), 0);
 				}
 				ck_assert_uint_eq(u->nopts, v->nopts);
+				ck_assert_int_eq(!u->value.fields, !v->value.fields);
+				if (u->value.fields) {
+					const struct fields *fu = u->value.fields, *fv = v->value.fields;
+					ck_assert_uint_eq(fu->n, fv->n);
+					ck_assert_int_eq(fu->order, fv->order);
+					for (size_t f = 0; f < fu->n; f++) {
+						ck_assert_int_eq(fu->v[f].type, fv->v[f].type);
+						ck_assert_int_eq(fu->v[f].order, fv->v[f].order);
+						ck_assert_str_eq(fu->v[f].into ? fu->v[f].into : "-",
+								 fv->v[f].into ? fv->v[f].into : "-");
+						ck_assert_uint_eq(fu->v[f].len, fv->v[f].len);
+						if (fu->v[f].len)
+							ck_assert_int_eq(memcmp(fu->v[f].text, fv->v[f].text,
+										fu->v[f].len), 0);
+					}
+				}
 			}
 			if (x->hidden) {
 				ck_assert_ptr_null(strstr(vis.buf, x->name));
