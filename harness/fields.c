@@ -12,7 +12,6 @@
  */
 #include "fields.h"
 #include "expr.h"
-#include "spec.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -454,7 +453,7 @@ static int efail(char *err, const char *file, int line, int col, const char *fmt
 }
 
 /* A bound of random: a whole number; *is_big: above INT64_MAX. */
-static int bound(const struct step_arg *a, const char *file, int64_t *v, int *is_big, char *err)
+static int bound(const struct field_opt *a, const char *file, int64_t *v, int *is_big, char *err)
 {
 	if (expr_parse_int(a->text, a->len, v) < 0)
 		return efail(err, file, a->line, a->col, "%s: '%s' is not a whole number (write -100 "
@@ -463,21 +462,24 @@ static int bound(const struct step_arg *a, const char *file, int64_t *v, int *is
 	return 0;
 }
 
-static int check_random(const struct step *st, const char *file, char *err)
+static int check_random(fields_opt_fn opt, void *ctx, const char *file, char *err)
 {
-	const struct step_arg *mn = step_opt(st, "min"), *mx = step_opt(st, "max");
-	const struct step_arg *ch = step_opt(st, "choice"), *len = step_opt(st, "length");
-	const struct step_arg *cs = step_opt(st, "charset");
-	const struct step_arg *typed = mn ? mn : mx ? mx : ch;
+	struct field_opt omin, omax, och, olen, ocs;
+	const struct field_opt *mn = opt(ctx, "min", &omin) ? &omin : NULL;
+	const struct field_opt *mx = opt(ctx, "max", &omax) ? &omax : NULL;
+	const struct field_opt *ch = opt(ctx, "choice", &och) ? &och : NULL;
+	const struct field_opt *len = opt(ctx, "length", &olen) ? &olen : NULL;
+	const struct field_opt *cs = opt(ctx, "charset", &ocs) ? &ocs : NULL;
+	const struct field_opt *typed = mn ? mn : mx ? mx : ch;
 
 	if (!typed)
 		return 0;
-	const struct step_arg *text = len ? len : cs;
+	const struct field_opt *text = len ? len : cs;
 	if (text)
 		return efail(err, file, text->line, text->col, "'%s' is for random text, not with "
 			     "'%s': remove one of them", text->key, typed->key);
 	if (ch && (mn || mx)) {
-		const struct step_arg *o = mn ? mn : mx;
+		const struct field_opt *o = mn ? mn : mx;
 		return efail(err, file, o->line, o->col, "'%s' and 'choice' contradict each other: "
 			     "random gives a number from min to max, or one item of choice", o->key);
 	}
@@ -488,7 +490,7 @@ static int check_random(const struct step *st, const char *file, char *err)
 		return 0;
 	}
 	if (!mn || !mx) {
-		const struct step_arg *o = mn ? mn : mx;
+		const struct field_opt *o = mn ? mn : mx;
 		return efail(err, file, o->line, o->col, "random with '%s' needs '%s' too (min: -100, "
 			     "max: 100)", o->key, mn ? "max" : "min");
 	}
@@ -503,25 +505,24 @@ static int check_random(const struct step *st, const char *file, char *err)
 	return 0;
 }
 
-int fields_check_step(const struct step *st, const char *file, char *err)
+int fields_check_step(const char *kind, int has_fields, fields_opt_fn opt, void *ctx,
+		      const char *file, char *err)
 {
 	static const char *const contradict[] = { "from", "length", "tolerate", "ignore_case", "hex" };
+	struct field_opt a;
 
-	if (!strcmp(st->def->name, "random"))
-		return check_random(st, file, err);
-	if (!st->value.fields)
+	if (!strcmp(kind, "random"))
+		return check_random(opt, ctx, file, err);
+	if (!has_fields)
 		return 0;
-	for (size_t i = 0; i < sizeof contradict / sizeof *contradict; i++) {
-		const struct step_arg *a = step_opt(st, contradict[i]);
-		if (a)
-			return efail(err, file, a->line, a->col, "'%s' cannot go with binary fields, "
+	for (size_t i = 0; i < sizeof contradict / sizeof *contradict; i++)
+		if (opt(ctx, contradict[i], &a))
+			return efail(err, file, a.line, a.col, "'%s' cannot go with binary fields, "
 				     "which say every byte: remove it, or write a text instead of "
-				     "fields", a->key);
-	}
-	const struct step_arg *m = step_opt(st, "match");
-	if (m && strcmp(m->text, "exact") && strcmp(m->text, "prefix"))
-		return efail(err, file, m->line, m->col, "match: %s cannot go with binary fields: "
+				     "fields", a.key);
+	if (opt(ctx, "match", &a) && strcmp(a.text, "exact") && strcmp(a.text, "prefix"))
+		return efail(err, file, a.line, a.col, "match: %s cannot go with binary fields: "
 			     "write exact (the fields and nothing more) or prefix (the rest stays "
-			     "for the next step)", m->text);
+			     "for the next step)", a.text);
 	return 0;
 }

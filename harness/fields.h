@@ -13,7 +13,6 @@
 #include <yaml.h>
 
 struct strbuf;
-struct step;
 
 /* Byte orders; FIELD_ORDER_NONE: not given (the step's, else network). */
 enum field_order { FIELD_ORDER_NONE, FIELD_ORDER_NETWORK, FIELD_ORDER_LITTLE, FIELD_ORDER_BIG,
@@ -48,13 +47,26 @@ void fields_free(struct fields *f);
 /* Writes the fields back as YAML (a flow list of one-key mappings) that fields_load() reads. */
 void fields_write(const struct fields *f, struct strbuf *out);
 
+/* An option of a step as the checks below see it (the loader's struct step_arg, in short). */
+struct field_opt {
+	const char *key;
+	const char *text;	/* a scalar's text */
+	size_t len;
+	size_t nlist;		/* a list's items */
+	int line, col;
+};
+/* Fills *out with the step's option key: 1 when the spec gave it, else 0. */
+typedef int (*fields_opt_fn)(void *ctx, const char *key, struct field_opt *out);
+
 /*
- * The loader's last look at a step whose options are typed: fields with
- * options they contradict (from, length, tolerate, ignore_case, a match
- * other than exact or prefix), and random's min/max/choice. 0, or -1 with
- * err "file:line:col: ...".
+ * The loader's last look at a step whose options are typed: fields
+ * (has_fields) with options they contradict (from, length, tolerate,
+ * ignore_case, hex, a match other than exact or prefix), and random's
+ * min/max/choice. kind is the step's kind. 0, or -1 with err
+ * "file:line:col: ...".
  */
-int fields_check_step(const struct step *st, const char *file, char *err);
+int fields_check_step(const char *kind, int has_fields, fields_opt_fn opt, void *ctx,
+		      const char *file, char *err);
 
 /* One field once its value is known: where its bytes are in the whole. */
 struct field_slot {

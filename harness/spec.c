@@ -631,6 +631,16 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 	}
 }
 
+/* An option of the step, for fields_check_step(). */
+static int step_field_opt(void *ctx, const char *key, struct field_opt *out)
+{
+	const struct step_arg *a = step_opt(ctx, key);
+	if (!a)
+		return 0;
+	*out = (struct field_opt){ a->key, a->text, a->len, a->nlist, a->line, a->col };
+	return 1;
+}
+
 static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 {
 	if (n->type != YAML_MAPPING_NODE)
@@ -721,7 +731,8 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			     found->choices ? found->choices : "", &st->opts[st->nopts++]) < 0)
 			return -1;
 	}
-	return fields_check_step(st, ld->name, ld->err);
+	return fields_check_step(st->def->name, st->value.fields != NULL, step_field_opt, st, ld->name,
+				 ld->err);
 }
 
 /* ---- probes ---- */
