@@ -7,6 +7,7 @@
  * step kind needs no change here.
  */
 #include "spec.h"
+#include "fields.h"
 #include "steps.h"
 #include "util.h"
 
@@ -483,6 +484,22 @@ static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct str
 	return 1;
 }
 
+/* A text of a field (fields.c): its scalar, \xNN escapes as bytes. */
+static int field_text(void *ctx, const yaml_node_t *v, char **text, size_t *len)
+{
+	struct loader *ld = ctx;
+	struct strbuf raw = STRBUF_INIT;
+
+	if (raw_double_quoted(ld, v, &raw)) {
+		*text = sb_detach(&raw, len);
+		return 0;
+	}
+	sb_release(&raw);
+	*text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
+	*len = v->data.scalar.length;
+	return 0;
+}
+
 /* A byte count: 2000, 4KiB, 1MiB. */
 static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, int64_t *out)
 {
@@ -614,6 +631,16 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 	}
 }
 
+/* An option of the step, for fields_check_step(). */
+static int step_field_opt(void *ctx, const char *key, struct field_opt *out)
+{
+	const struct step_arg *a = step_opt(ctx, key);
+	if (!a)
+		return 0;
+	*out = (struct field_opt){ a->key, a->text, a->len, a->nlist, a->line, a->col };
+	return 1;
+}
+
 static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 {
 	if (n->type != YAML_MAPPING_NODE)
@@ -636,6 +663,20 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			continue;
 		st->def = d;
 		kind_key = k;
+		yaml_node_t *kv = node_at(ld, p->value);
+		if (d->fields && (kv->type == YAML_MAPPING_NODE || kv->type == YAML_SEQUENCE_NODE)) {
+			struct step_arg *a = &st->value;
+			a->key = d->name;
+			a->type = d->value;
+			a->line = (int)kv->start_mark.line + 1;
+			a->col = (int)kv->start_mark.column + 1;
+			a->present = 1;
+			a->text = xstrdup("");
+			if (fields_load(&ld->doc, kv, ld->name, d->kind == STEP_EXPECT, field_text, ld,
+					&a->fields, ld->err) < 0)
+				return -1;
+			continue;
+		}
 		if (load_arg(ld, node_at(ld, p->value), d->name, d->value,
 			     d->value_choices ? d->value_choices : "", &st->value) < 0)
 			return -1;
@@ -690,7 +731,8 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			     found->choices ? found->choices : "", &st->opts[st->nopts++]) < 0)
 			return -1;
 	}
-	return 0;
+	return fields_check_step(st->def->name, st->value.fields != NULL, step_field_opt, st, ld->name,
+				 ld->err);
 }
 
 /* ---- probes ---- */
@@ -974,6 +1016,7 @@ static void free_arg(struct step_arg *a)
 {
 	free(a->text);
 	free_list(a->list, a->nlist);
+	fields_free(a->fields);
 }
 
 void spec_free(struct spec *s)
@@ -1081,6 +1124,10 @@ static void yaml_arg(struct strbuf *out, const struct step_arg *a)
 {
 	if (!a->present)
 		return;	/* written as a key with no value */
+	if (a->fields) {
+		fields_write(a->fields, out);
+		return;
+	}
 	switch (a->type) {
 	case OPT_NONE:
 		break;

@@ -8,6 +8,7 @@
 #include "steps.h"
 
 struct strbuf;
+struct fields;
 
 /* A value given in the spec, with where it was written. */
 struct step_arg {
@@ -19,6 +20,7 @@ struct step_arg {
 	size_t nlist;
 	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status, -1 nonzero, -2 any; OPT_SIZE: bytes */
 	int present;		/* 0 for a value the spec did not give */
+	struct fields *fields;	/* send, expect: binary fields instead of a text (text is ""), or NULL */
 	int line, col;		/* 1-based position in the spec */
 };
 

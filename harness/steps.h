@@ -74,6 +74,7 @@ struct step_def {
 	const struct opt_def *opts;	/* options it accepts, ending with a NULL key */
 	enum step_kind kind;		/* which function of the interpreter runs it */
 	const char *value_choices;	/* OPT_ENUM values: words separated by '|' */
+	int fields;			/* 1: its value may be binary fields (fields.h) instead of a text */
 };
 
 /* Finds a step kind by name; NULL if none. */

@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SETTLE_MS 50		/* how long bytes after a match may lag behind and still count */
-
 /* Writes all of data to c, serving everything else while the socket is full. */
 int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 	     int64_t deadline)
@@ -149,7 +147,7 @@ int step_send(struct probe_run *r, const struct step *s)
 	const struct step_arg *pause = step_opt(s, "pause");
 	int rc = -1;
 
-	if (!c || subst(r, s->value.text, s->value.len, &data) < 0)
+	if (!c || value_bytes(r, s, &data) < 0)
 		goto out;
 	const struct step_arg *hex = step_opt(s, "hex");
 	if (hex && hex->num && hex_to_bytes(r, &data) < 0)
@@ -240,6 +238,10 @@ int step_expect(struct probe_run *r, const struct step *s)
 	struct strbuf want = STRBUF_INIT;
 	int record, rc = -1;
 
+	if (c && s->value.fields) {
+		rc = expect_fields(r, s, c);
+		goto out;
+	}
 	if (!c || expectation(r, s, &want, &record) < 0)
 		goto out;
 	if (record) {

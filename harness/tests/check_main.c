@@ -9,6 +9,7 @@ int main(void)
 	SRunner *sr = srunner_create(make_spec_suite());
 	srunner_add_suite(sr, make_steps_suite());
 	srunner_add_suite(sr, make_match_suite());
+	srunner_add_suite(sr, make_expr_suite());
 	srunner_add_suite(sr, make_json_suite());
 	srunner_add_suite(sr, make_sandbox_suite());
 	srunner_add_suite(sr, make_launch_suite());

@@ -7,6 +7,7 @@
 Suite *make_spec_suite(void);
 Suite *make_steps_suite(void);
 Suite *make_match_suite(void);
+Suite *make_expr_suite(void);
 Suite *make_json_suite(void);
 Suite *make_sandbox_suite(void);
 Suite *make_launch_suite(void);
