@@ -9,6 +9,7 @@
 #include "cgroup.h"
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -186,6 +187,29 @@ void cgroup_kill(const char *dir)
 }
 
 void cgroup_remove(const char *dir)
+{
+	rmdir(dir);
+}
+
+void cg_each_numbered(const char *base, int dead_only, void (*fn)(const char *dir))
+{
+	DIR *d = opendir(base);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 0 || (dead_only && (kill((pid_t)pid, 0) == 0 || errno != ESRCH)))
+			continue;
+		char *dir = xasprintf("%s/%s", base, e->d_name);
+		fn(dir);
+		free(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
+void cg_rmdir(const char *dir)
 {
 	rmdir(dir);
 }

@@ -75,6 +75,9 @@ const char *cg_fs_root(void);
 char *cg_base_of(const char *dir);
 /* Reads a number from a cgroup file (the value after key, when key is given); -1 when it cannot. */
 long cg_read_number(const char *dir, const char *knob, const char *key);
+/* Calls fn on each folder of base named by a pid (dead_only: of a process no longer alive). */
+void cg_each_numbered(const char *base, int dead_only, void (*fn)(const char *dir));
+void cg_rmdir(const char *dir);
 int cg_write(const char *dir, const char *knob, const char *value);
 
 #endif

@@ -7,7 +7,6 @@
 #include "cgroup.h"
 #include "internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,22 +139,9 @@ static void v1_kill(const char *dir)
 /* The cgroups of workers that died without cleaning up (SIGKILL): empty, and removed here. */
 static void v1_remove_stale(void)
 {
-	for (size_t i = 0; i < NCG; i++) {
-		char *base = v1_base((int)i);
-		DIR *d = opendir(base);
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d))) {
-				char *end;
-				long pid = strtol(e->d_name, &end, 10);
-				if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-					continue;
-				char *dir = xasprintf("%s/%s", base, e->d_name);
-				rmdir(dir);
-				free(dir);
-			}
-			closedir(d);
-		}
+	for (int i = 0; i < NCG; i++) {
+		char *base = v1_base(i);
+		cg_each_numbered(base, 1, cg_rmdir);
 		free(base);
 	}
 }

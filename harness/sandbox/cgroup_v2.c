@@ -19,7 +19,6 @@
 #include "cgroup.h"
 #include "internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -239,37 +238,18 @@ static void v2_kill(const char *dir)
 }
 
 /* A dead worker's cgroup: its leaves, then itself. */
+static void remove_worker(const char *dir)
+{
+	cg_each_numbered(dir, 0, cg_rmdir);
+	rmdir(dir);
+}
+
 static void v2_remove_stale(void)
 {
 	char *own = cg_own_dir(NULL);
 	char *base = cg_base_of(own);
-	DIR *d = opendir(base);
+	cg_each_numbered(base, 1, remove_worker);
 	free(own);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			char *end;
-			long pid = strtol(e->d_name, &end, 10);
-			if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-				continue;
-			char *dir = xasprintf("%s/%s", base, e->d_name);
-			DIR *w = opendir(dir);
-			struct dirent *l;
-			while (w && (l = readdir(w))) {
-				long n = strtol(l->d_name, &end, 10);
-				if (*end || n <= 0)
-					continue;
-				char *leaf = xasprintf("%s/%s", dir, l->d_name);
-				rmdir(leaf);
-				free(leaf);
-			}
-			if (w)
-				closedir(w);
-			rmdir(dir);
-			free(dir);
-		}
-		closedir(d);
-	}
 	free(base);
 }
 

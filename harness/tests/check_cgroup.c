@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox/cgroup.h"
@@ -237,6 +238,30 @@ START_TEST(test_no_hierarchy)
 }
 END_TEST
 
+/* A worker killed before it cleaned up: its cgroup and leaves go; a live one's stay. */
+START_TEST(test_v2_remove_stale)
+{
+	v2_tree("0::/job/42\n");
+	pid_t dead = fork();
+	ck_assert_int_ge(dead, 0);
+	if (dead == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
+	char rel[128], live[128];
+	snprintf(rel, sizeof rel, "job/42/sockgrade/%d/%d", (int)dead, (int)dead);
+	ck_assert_int_eq(mkdir(xasprintf("%s/job/42/sockgrade/%d", root, (int)dead), 0755), 0);
+	ck_assert_int_eq(mkdir(xasprintf("%s/%s", root, rel), 0755), 0);
+	snprintf(live, sizeof live, "%s/job/42/sockgrade/%d", root, (int)getpid());
+	ck_assert_int_eq(mkdir(live, 0755), 0);
+	cgroup_remove_stale();
+	char *gone = xasprintf("%s/job/42/sockgrade/%d", root, (int)dead);
+	ck_assert_msg(access(gone, F_OK) < 0, "%s is still there", gone);
+	ck_assert_msg(access(live, F_OK) == 0, "%s (a live worker's) was removed", live);
+	free(gone);
+	drop_root();
+}
+END_TEST
+
 Suite *make_cgroup_suite(void)
 {
 	Suite *s = suite_create("cgroup");
@@ -247,6 +272,7 @@ Suite *make_cgroup_suite(void)
 	tcase_add_test(tc, test_v2_no_memory_controller);
 	tcase_add_test(tc, test_v1_nests_under_own_cgroup);
 	tcase_add_test(tc, test_no_hierarchy);
+	tcase_add_test(tc, test_v2_remove_stale);
 	suite_add_tcase(s, tc);
 	return s;
 }
