@@ -89,6 +89,14 @@ static const struct opt_def o_udp_expect[] = {
 	{ "sender", OPT_ENUM, "server|any" },
 	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
+static const struct opt_def o_write_file[] = {
+	{ "text", OPT_TEXT, NULL }, { "random", OPT_SIZE, NULL }, { "var", OPT_NAME, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct opt_def o_expect_file[] = {
+	{ "text", OPT_TEXT, NULL }, { "sent", OPT_NAME, NULL }, { "size", OPT_SIZE, NULL },
+	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
 
 static const struct step_def step_table[] = {
 	{ "start", OPT_PROGRAM, 1, o_start, STEP_START, NULL },
@@ -125,6 +133,8 @@ static const struct step_def step_table[] = {
 	{ "hold", OPT_PROGRAM, 0, o_within, STEP_HOLD, NULL },
 	{ "release", OPT_PROGRAM, 0, o_release, STEP_RELEASE, NULL },
 	{ "expect_children_exit", OPT_NONE, 0, o_program_within, STEP_EXPECT_CHILDREN_EXIT, NULL },
+	{ "write_file", OPT_FILE, 1, o_write_file, STEP_WRITE_FILE, NULL },
+	{ "expect_file", OPT_FILE, 1, o_expect_file, STEP_EXPECT_FILE, NULL },
 };
 
 const struct step_def *step_def_find(const char *name)

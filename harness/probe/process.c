@@ -421,7 +421,8 @@ int step_start(struct probe_run *r, const struct step *s)
 	struct sandbox_limits lim;
 	start_limits(spec, prog, &lim);
 	const struct step_arg *in = step_opt(s, "stdin");
-	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
+	struct spawn sp = { .argv = argv, .cwd = r->env->workdir,
+			    .folder = r->env->folder, .stdin_pipe = in != NULL,
 			    .stdout_pty = prog->stdout_pty, .keep_box = 1, .lim = &lim };
 	char err[ERRLEN];
 	struct sbproc *p;

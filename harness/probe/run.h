@@ -171,6 +171,11 @@ int resolve(struct probe_run *r, const struct step *s, struct sockaddr_storage *
 int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 	     int64_t deadline);
 
+/* ---- payload.c ---- */
+
+/* n pseudo-random bytes from the probe's generator, each block of 256 holding all 256 values. */
+void payload_fill(struct probe_run *r, char *buf, size_t n);
+
 /* ---- process.c ---- */
 
 /*
@@ -227,6 +232,10 @@ int step_expect_no_fd_leak(struct probe_run *r, const struct step *s);
 int step_hold(struct probe_run *r, const struct step *s);
 int step_release(struct probe_run *r, const struct step *s);
 int step_expect_children_exit(struct probe_run *r, const struct step *s);
+
+/* files.c */
+int step_write_file(struct probe_run *r, const struct step *s);
+int step_expect_file(struct probe_run *r, const struct step *s);
 
 /* interp.c */
 int step_random(struct probe_run *r, const struct step *s);
