@@ -12,7 +12,8 @@
 static const struct opt_def o_start[] = {
 	{ "argv", OPT_LIST, NULL }, { "ready", OPT_ENUM, "tcp|udp|none" },
 	{ "ready_within", OPT_DURATION, NULL }, { "any_port", OPT_BOOL, NULL },
-	{ "address", OPT_ENUM, "any" }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
+	{ "address", OPT_ENUM, "any|::|0.0.0.0" },
+	{ "dual_stack", OPT_BOOL, NULL }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
 	{ "same_port", OPT_BOOL, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_connect[] = {

@@ -233,6 +233,17 @@ int step_hold(struct probe_run *r, const struct step *s);
 int step_release(struct probe_run *r, const struct step *s);
 int step_expect_children_exit(struct probe_run *r, const struct step *s);
 
+/* inet.c */
+struct endpoint;
+/*
+ * What start's address and dual_stack options demand of the server's sockets
+ * eps[0..n) (ep: the one probed); 0, or -1 once fail() has said why.
+ */
+int check_listen_address(struct probe_run *r, const struct step *s, const char *program,
+			 const struct endpoint *eps, int n, const struct endpoint *ep);
+/* Sets {peer_host} and {peer_port} (and {<conn>.peer_host}, ...): the harness's end of c, the program's peer. */
+void set_peer_vars(struct probe_run *r, const struct conn *c);
+
 /* files.c */
 int step_write_file(struct probe_run *r, const struct step *s);
 int step_expect_file(struct probe_run *r, const struct step *s);
