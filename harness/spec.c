@@ -577,6 +577,12 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 			return fail(ld, v, "no program '%s' in this spec", a->text);
 		}
 		return 0;
+	case OPT_FILE:
+		if (!a->len || memchr(a->text, '/', a->len) || memchr(a->text, '\0', a->len) ||
+		    !strcmp(a->text, ".") || !strcmp(a->text, "..") || a->len > 255)
+			return fail(ld, v, "%s: '%s' is not a plain file name: write a name in the "
+				    "program's folder such as data.bin (no '/', not '.' or '..')", what, a->text);
+		return 0;
 	case OPT_DURATION:
 		return get_duration(ld, v, what, &a->num);
 	case OPT_INT: {

@@ -12,7 +12,8 @@
 static const struct opt_def o_start[] = {
 	{ "argv", OPT_LIST, NULL }, { "ready", OPT_ENUM, "tcp|udp|none" },
 	{ "ready_within", OPT_DURATION, NULL }, { "any_port", OPT_BOOL, NULL },
-	{ "address", OPT_ENUM, "any" }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
+	{ "address", OPT_ENUM, "any|::|0.0.0.0" },
+	{ "dual_stack", OPT_BOOL, NULL }, { "stdin", OPT_TEXT, NULL }, { "stdin_open", OPT_BOOL, NULL },
 	{ "same_port", OPT_BOOL, NULL }, { NULL, 0, NULL },
 };
 static const struct opt_def o_connect[] = {
@@ -90,6 +91,14 @@ static const struct opt_def o_udp_expect[] = {
 	{ "sender", OPT_ENUM, "server|any" },
 	{ "echo", OPT_BOOL, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
+static const struct opt_def o_write_file[] = {
+	{ "text", OPT_TEXT, NULL }, { "random", OPT_SIZE, NULL }, { "var", OPT_NAME, NULL },
+	{ NULL, 0, NULL },
+};
+static const struct opt_def o_expect_file[] = {
+	{ "text", OPT_TEXT, NULL }, { "sent", OPT_NAME, NULL }, { "size", OPT_SIZE, NULL },
+	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+};
 
 static const struct step_def step_table[] = {
 	{ "start", OPT_PROGRAM, 1, o_start, STEP_START, NULL, 0 },
@@ -126,6 +135,8 @@ static const struct step_def step_table[] = {
 	{ "hold", OPT_PROGRAM, 0, o_within, STEP_HOLD, NULL, 0 },
 	{ "release", OPT_PROGRAM, 0, o_release, STEP_RELEASE, NULL, 0 },
 	{ "expect_children_exit", OPT_NONE, 0, o_program_within, STEP_EXPECT_CHILDREN_EXIT, NULL, 0 },
+	{ "write_file", OPT_FILE, 1, o_write_file, STEP_WRITE_FILE, NULL, 0 },
+	{ "expect_file", OPT_FILE, 1, o_expect_file, STEP_EXPECT_FILE, NULL, 0 },
 };
 
 const struct step_def *step_def_find(const char *name)

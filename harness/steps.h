@@ -21,6 +21,7 @@ enum opt_type {
 	OPT_EXIT,	/* an exit expectation: a number or "nonzero" */
 	OPT_PROGRAM,	/* the name of one of the spec's programs */
 	OPT_SIZE,	/* a byte count: 2000, 4KiB, 1MiB */
+	OPT_FILE,	/* a plain file name in the program's folder: no '/', not '.' or '..' */
 };
 
 struct opt_def {
@@ -64,6 +65,8 @@ enum step_kind {
 	STEP_HOLD,
 	STEP_RELEASE,
 	STEP_EXPECT_CHILDREN_EXIT,
+	STEP_WRITE_FILE,
+	STEP_EXPECT_FILE,
 };
 
 /* One kind of step: its name, and what it takes. */

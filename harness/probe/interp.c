@@ -391,6 +391,10 @@ static int run_step(struct probe_run *r, const struct step *s)
 		return step_release(r, s);
 	case STEP_EXPECT_CHILDREN_EXIT:
 		return step_expect_children_exit(r, s);
+	case STEP_WRITE_FILE:
+		return step_write_file(r, s);
+	case STEP_EXPECT_FILE:
+		return step_expect_file(r, s);
 	}
 	return fail(r, "harness error: no function runs step kind '%s'", s->def->name);
 }

@@ -174,6 +174,11 @@ int resolve(struct probe_run *r, const struct step *s, struct sockaddr_storage *
 int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 	     int64_t deadline);
 
+/* ---- payload.c ---- */
+
+/* n pseudo-random bytes from the probe's generator, each block of 256 holding all 256 values. */
+void payload_fill(struct probe_run *r, char *buf, size_t n);
+
 /* ---- process.c ---- */
 
 /*
@@ -238,6 +243,21 @@ int value_bytes(struct probe_run *r, const struct step *s, struct strbuf *out);
 int expect_fields(struct probe_run *r, const struct step *s, struct conn *c);
 /* random with min/max or choice. */
 int random_typed(struct probe_run *r, const struct step *s);
+
+/* inet.c */
+struct endpoint;
+/*
+ * What start's address and dual_stack options demand of the server's sockets
+ * eps[0..n) (ep: the one probed); 0, or -1 once fail() has said why.
+ */
+int check_listen_address(struct probe_run *r, const struct step *s, const char *program,
+			 const struct endpoint *eps, int n, const struct endpoint *ep);
+/* Sets {peer_host} and {peer_port} (and {<conn>.peer_host}, ...): the harness's end of c, the program's peer. */
+void set_peer_vars(struct probe_run *r, const struct conn *c);
+
+/* files.c */
+int step_write_file(struct probe_run *r, const struct step *s);
+int step_expect_file(struct probe_run *r, const struct step *s);
 
 /* interp.c */
 int step_random(struct probe_run *r, const struct step *s);

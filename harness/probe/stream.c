@@ -97,6 +97,7 @@ int step_connect(struct probe_run *r, const struct step *s)
 		return fail(r, "could not connect to %s port %d: %s", addr, port, strerror(e));
 	}
 	note(r, EV_CONNECT, name, "%s port %d", addr, port);
+	set_peer_vars(r, c);
 	if (e == ECONNRESET) {
 		/* SO_ERROR took the reset: a read() would now say EOF, so the reset is recorded here */
 		c->rst = 1;
@@ -485,6 +486,7 @@ int step_accept(struct probe_run *r, const struct step *s)
 		close(fd);
 		return fail(r, "spec error: more than %d connections in one probe", MAX_CONNS);
 	}
+	set_peer_vars(r, c);
 	note(r, EV_ACCEPT, name, "from port %d",
 	     ntohs(from.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&from)->sin6_port :
 						((struct sockaddr_in *)&from)->sin_port));

@@ -273,6 +273,11 @@ int sandbox_can_split(const struct sandbox *sb)
 	return sb->mode != SB_NONE && !(weaken & WEAK_NETNS);
 }
 
+int sandbox_mounts_folder(const struct sandbox *sb)
+{
+	return sb->mode != SB_NONE && !(weaken & WEAK_MOUNT);
+}
+
 int sandbox_split(struct sandbox *sb, char *err)
 {
 	if (!sandbox_can_split(sb))

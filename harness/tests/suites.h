@@ -19,5 +19,7 @@ Suite *make_sources_suite(void);
 Suite *make_diag_suite(void);
 Suite *make_import_suite(void);
 Suite *make_cgroup_suite(void);
+Suite *make_folder_suite(void);
+Suite *make_inet_suite(void);
 
 #endif
