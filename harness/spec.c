@@ -87,6 +87,35 @@ static const char *closest(const char *word, const char *const *cands, size_t n)
 	return bestd <= limit ? best : NULL;
 }
 
+/*
+ * The keys the loader accepts in each part of a spec (steps and their options
+ * are in steps.c): what unknown keys are matched against, and what the format
+ * document must describe (spec_keysets()).
+ */
+#define NKEYS(a) (sizeof a / sizeof *a)
+static const char *const limit_keys[] = { "cpu", "memory", "files", "file_size", "output" };
+static const char *const default_keys[] = { "within", "ready_within", "build_within", "cc",
+						 "cflags", "ldflags", "limits" };
+static const char *const program_keys[] = { "sources", "helpers", "argv", "ready", "cflags",
+						 "stdout", "limits" };
+static const char *const probe_keys[] = { "name", "points", "hint", "visibility", "repeat",
+					       "steps" };
+static const char *const top_keys[] = { "lab", "title", "defaults", "programs", "probes" };
+
+static const struct spec_keyset keysets[] = {
+	{ "top level", top_keys, NKEYS(top_keys) },
+	{ "defaults", default_keys, NKEYS(default_keys) },
+	{ "limits", limit_keys, NKEYS(limit_keys) },
+	{ "programs", program_keys, NKEYS(program_keys) },
+	{ "probes", probe_keys, NKEYS(probe_keys) },
+};
+
+const struct spec_keyset *spec_keysets(size_t *n)
+{
+	*n = NKEYS(keysets);
+	return keysets;
+}
+
 static int unknown_key(struct loader *ld, const yaml_node_t *key, const char *what,
 		       const char *const *known, size_t n)
 {
@@ -228,7 +257,6 @@ static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, 
 static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		    const yaml_node_t *v)
 {
-	static const char *const known[] = { "cpu", "memory", "files", "file_size", "output" };
 	struct spec_limits *l = ctx;
 	long n;
 
@@ -252,7 +280,7 @@ static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const 
 		l->nofile = n;
 		return 0;
 	}
-	return unknown_key(ld, key, "limit", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "limit", limit_keys, NKEYS(limit_keys));
 }
 
 static void limits_unset(struct spec_limits *l)
@@ -263,8 +291,6 @@ static void limits_unset(struct spec_limits *l)
 static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
-	static const char *const known[] = { "within", "ready_within", "build_within", "cc", "cflags",
-					     "ldflags", "limits" };
 	struct spec *s = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -281,7 +307,7 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		return get_string(ld, v, "cflags", &s->cflags);
 	if (!strcmp(k, "ldflags"))
 		return get_string(ld, v, "ldflags", &s->ldflags);
-	return unknown_key(ld, key, "default", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "default", default_keys, NKEYS(default_keys));
 }
 
 /* ---- programs ---- */
@@ -328,8 +354,6 @@ static int load_helpers(struct loader *ld, const yaml_node_t *v, struct program 
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "helpers", "argv", "ready", "cflags",
-					     "stdout", "limits" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -367,7 +391,7 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 		free(mode);
 		return ok ? 0 : -1;
 	}
-	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "program key", program_keys, NKEYS(program_keys));
 }
 
 /* The node of the i-th item of the program's helpers list (for a message's position). */
@@ -698,8 +722,6 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			const yaml_node_t *v)
 {
-	static const char *const known[] = { "name", "points", "hint", "visibility", "repeat",
-					     "steps" };
 	struct probe *p = ctx;
 
 	if (!strcmp(k, "name")) {
@@ -750,7 +772,7 @@ static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, co
 		}
 		return 0;
 	}
-	return unknown_key(ld, key, "probe key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "probe key", probe_keys, NKEYS(probe_keys));
 }
 
 static int load_probes(struct loader *ld, const yaml_node_t *v)
@@ -788,7 +810,6 @@ static int load_probes(struct loader *ld, const yaml_node_t *v)
 static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		  const yaml_node_t *v)
 {
-	static const char *const known[] = { "lab", "title", "defaults", "programs", "probes" };
 	struct spec *s = ld->spec;
 	(void)ctx;
 
@@ -813,7 +834,7 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 	}
 	if (!strcmp(k, "probes"))
 		return 0;	/* after programs, which steps refer to */
-	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "key", top_keys, NKEYS(top_keys));
 }
 
 /*

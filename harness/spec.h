@@ -109,6 +109,15 @@ void spec_free(struct spec *spec);
  */
 void spec_write(const struct spec *spec, int visible_only, struct strbuf *out);
 
+/* The keys one part of a spec may hold ("programs": a program's keys). */
+struct spec_keyset {
+	const char *where;		/* the part: "top level", "defaults", "limits", ... */
+	const char *const *keys;	/* the keys the loader accepts there */
+	size_t n;
+};
+/* Every such part, for suggestions and the format document's completeness test. */
+const struct spec_keyset *spec_keysets(size_t *n);
+
 const struct program *spec_program(const struct spec *spec, const char *name);
 int spec_max_score(const struct spec *spec, int include_hidden);
 
