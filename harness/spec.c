@@ -147,10 +147,13 @@ static int get_duration(struct loader *ld, const yaml_node_t *n, const char *wha
 {
 	if (want_scalar(ld, n, what) < 0)
 		return -1;
-	int64_t ms = parse_duration_ms((const char *)n->data.scalar.value);
+	const char *t = (const char *)n->data.scalar.value;
+	int64_t ms = parse_duration_ms(t);
 	if (ms < 0)
-		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what,
-			    (const char *)n->data.scalar.value);
+		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what, t);
+	/* a bare number is no duration FORMAT.md knows: seconds or milliseconds? */
+	if (*t && t[strspn(t, "0123456789.")] == '\0')
+		return fail(ld, n, "%s: '%s' has no unit (write %sms or %ss)", what, t, t, t);
 	*out = ms;
 	return 0;
 }
@@ -550,6 +553,7 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 		return -1;
 	a->text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
 	a->len = v->data.scalar.length;
+	a->single_quoted = v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE;
 	switch (type) {
 	case OPT_TEXT: {
 		if (is_null(v)) {
@@ -1001,6 +1005,7 @@ void spec_free(struct spec *s)
 {
 	if (!s)
 		return;
+	free(s->warnings);
 	for (size_t i = 0; i < s->nprograms; i++) {
 		struct program *p = &s->programs[i];
 		free(p->name);

@@ -19,6 +19,7 @@ struct step_arg {
 	size_t nlist;
 	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status, -1 nonzero, -2 any; OPT_SIZE: bytes */
 	int present;		/* 0 for a value the spec did not give */
+	int single_quoted;	/* 1: written in single quotes (no escapes: '\x41' is 4 characters) */
 	int line, col;		/* 1-based position in the spec */
 };
 
@@ -91,6 +92,7 @@ struct spec {
 	size_t nprograms;
 	struct probe *probes;
 	size_t nprobes;
+	char *warnings;		/* lines "file:line:col: warning: ...", each ending in \n; NULL: none */
 };
 
 /*

@@ -19,6 +19,7 @@ int main(void)
 	srunner_add_suite(sr, make_sources_suite());
 	srunner_add_suite(sr, make_diag_suite());
 	srunner_add_suite(sr, make_import_suite());
+	srunner_add_suite(sr, make_spec_check_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -17,5 +17,6 @@ Suite *make_term_suite(void);
 Suite *make_sources_suite(void);
 Suite *make_diag_suite(void);
 Suite *make_import_suite(void);
+Suite *make_spec_check_suite(void);
 
 #endif
