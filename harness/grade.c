@@ -22,6 +22,7 @@
 #include "sandbox.h"
 #include "score.h"
 #include "spec.h"
+#include "spec_check.h"
 #include "term.h"
 #include "util.h"
 #include "wire.h"
@@ -1272,10 +1273,12 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 
 	memset(L, 0, sizeof *L);
 	L->lock_fd = -1;
-	if (spec_load(spec_path, spec, err) < 0) {
+	if (spec_load_checked(spec_path, spec, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
+	if ((*spec)->warnings)
+		fputs((*spec)->warnings, stderr);
 	*lab_dir = sub ? xasprintf("%s/%s/%s", o->reports, sub, (*spec)->lab) :
 			 xasprintf("%s/%s", o->reports, (*spec)->lab);
 	if (mkdir_p(*lab_dir, 0755) < 0) {

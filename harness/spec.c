@@ -88,6 +88,35 @@ static const char *closest(const char *word, const char *const *cands, size_t n)
 	return bestd <= limit ? best : NULL;
 }
 
+/*
+ * The keys the loader accepts in each part of a spec (steps and their options
+ * are in steps.c): what unknown keys are matched against, and what the format
+ * document must describe (spec_keysets()).
+ */
+#define NKEYS(a) (sizeof a / sizeof *a)
+static const char *const limit_keys[] = { "cpu", "memory", "files", "file_size", "output" };
+static const char *const default_keys[] = { "within", "ready_within", "build_within", "cc",
+						 "cflags", "ldflags", "limits" };
+static const char *const program_keys[] = { "sources", "helpers", "argv", "ready", "cflags",
+						 "stdout", "limits" };
+static const char *const probe_keys[] = { "name", "points", "hint", "visibility", "repeat",
+					       "steps" };
+static const char *const top_keys[] = { "lab", "title", "defaults", "programs", "probes" };
+
+static const struct spec_keyset keysets[] = {
+	{ "top level", top_keys, NKEYS(top_keys) },
+	{ "defaults", default_keys, NKEYS(default_keys) },
+	{ "limits", limit_keys, NKEYS(limit_keys) },
+	{ "programs", program_keys, NKEYS(program_keys) },
+	{ "probes", probe_keys, NKEYS(probe_keys) },
+};
+
+const struct spec_keyset *spec_keysets(size_t *n)
+{
+	*n = NKEYS(keysets);
+	return keysets;
+}
+
 static int unknown_key(struct loader *ld, const yaml_node_t *key, const char *what,
 		       const char *const *known, size_t n)
 {
@@ -119,10 +148,13 @@ static int get_duration(struct loader *ld, const yaml_node_t *n, const char *wha
 {
 	if (want_scalar(ld, n, what) < 0)
 		return -1;
-	int64_t ms = parse_duration_ms((const char *)n->data.scalar.value);
+	const char *t = (const char *)n->data.scalar.value;
+	int64_t ms = parse_duration_ms(t);
 	if (ms < 0)
-		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what,
-			    (const char *)n->data.scalar.value);
+		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what, t);
+	/* a bare number is no duration FORMAT.md knows: seconds or milliseconds? */
+	if (*t && t[strspn(t, "0123456789.")] == '\0')
+		return fail(ld, n, "%s: '%s' has no unit (write %sms or %ss)", what, t, t, t);
 	*out = ms;
 	return 0;
 }
@@ -229,7 +261,6 @@ static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, 
 static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		    const yaml_node_t *v)
 {
-	static const char *const known[] = { "cpu", "memory", "files", "file_size", "output" };
 	struct spec_limits *l = ctx;
 	long n;
 
@@ -253,7 +284,7 @@ static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const 
 		l->nofile = n;
 		return 0;
 	}
-	return unknown_key(ld, key, "limit", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "limit", limit_keys, NKEYS(limit_keys));
 }
 
 static void limits_unset(struct spec_limits *l)
@@ -264,8 +295,6 @@ static void limits_unset(struct spec_limits *l)
 static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
-	static const char *const known[] = { "within", "ready_within", "build_within", "cc", "cflags",
-					     "ldflags", "limits" };
 	struct spec *s = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -282,7 +311,7 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		return get_string(ld, v, "cflags", &s->cflags);
 	if (!strcmp(k, "ldflags"))
 		return get_string(ld, v, "ldflags", &s->ldflags);
-	return unknown_key(ld, key, "default", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "default", default_keys, NKEYS(default_keys));
 }
 
 /* ---- programs ---- */
@@ -329,8 +358,6 @@ static int load_helpers(struct loader *ld, const yaml_node_t *v, struct program 
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "helpers", "argv", "ready", "cflags",
-					     "stdout", "limits" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -368,7 +395,7 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 		free(mode);
 		return ok ? 0 : -1;
 	}
-	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "program key", program_keys, NKEYS(program_keys));
 }
 
 /* The node of the i-th item of the program's helpers list (for a message's position). */
@@ -543,6 +570,7 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 		return -1;
 	a->text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
 	a->len = v->data.scalar.length;
+	a->single_quoted = v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE;
 	switch (type) {
 	case OPT_TEXT: {
 		if (is_null(v)) {
@@ -746,8 +774,6 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			const yaml_node_t *v)
 {
-	static const char *const known[] = { "name", "points", "hint", "visibility", "repeat",
-					     "steps" };
 	struct probe *p = ctx;
 
 	if (!strcmp(k, "name")) {
@@ -798,7 +824,7 @@ static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, co
 		}
 		return 0;
 	}
-	return unknown_key(ld, key, "probe key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "probe key", probe_keys, NKEYS(probe_keys));
 }
 
 static int load_probes(struct loader *ld, const yaml_node_t *v)
@@ -836,7 +862,6 @@ static int load_probes(struct loader *ld, const yaml_node_t *v)
 static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		  const yaml_node_t *v)
 {
-	static const char *const known[] = { "lab", "title", "defaults", "programs", "probes" };
 	struct spec *s = ld->spec;
 	(void)ctx;
 
@@ -861,7 +886,7 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 	}
 	if (!strcmp(k, "probes"))
 		return 0;	/* after programs, which steps refer to */
-	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "key", top_keys, NKEYS(top_keys));
 }
 
 /*
@@ -1029,6 +1054,7 @@ void spec_free(struct spec *s)
 {
 	if (!s)
 		return;
+	free(s->warnings);
 	for (size_t i = 0; i < s->nprograms; i++) {
 		struct program *p = &s->programs[i];
 		free(p->name);

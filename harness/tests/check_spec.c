@@ -509,6 +509,59 @@ START_TEST(match_line_on_output_only)
 }
 END_TEST
 
+/*
+ * specs/FORMAT.md names every key and step the loader accepts, as the tables
+ * of spec.c and steps.c list them: a step written as its syntax ("`send:"),
+ * a key or an option in backquotes ("`conn`", "`pieces: N`") or as a key of a
+ * YAML example ("    points: 3"). A name added to
+ * a table without its documentation fails here.
+ */
+static int documented(const char *doc, const char *name, const char *ends)
+{
+	size_t n = strlen(name);
+	for (const char *p = doc; (p = strchr(p, '`')); p++)
+		if (!strncmp(p + 1, name, n) && p[1 + n] && strchr(ends, p[1 + n]))
+			return 1;
+	/* or as a key of a YAML example: a line "    name:" or "  - name:" */
+	for (const char *p = doc; (p = strchr(p, '\n')); ) {
+		p++;
+		p += strspn(p, " ");
+		if (!strncmp(p, "- ", 2))
+			p += 2;
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(format_document_names_every_key)
+{
+	struct strbuf doc = STRBUF_INIT;
+	struct strbuf missing = STRBUF_INIT;
+	ck_assert_msg(read_file("specs/FORMAT.md", &doc) == 0, "cannot read specs/FORMAT.md");
+
+	size_t nk, nd;
+	const struct spec_keyset *ks = spec_keysets(&nk);
+	ck_assert_uint_gt(nk, 0);
+	for (size_t i = 0; i < nk; i++)
+		for (size_t j = 0; j < ks[i].n; j++)
+			if (!documented(doc.buf, ks[i].keys[j], "`:"))
+				sb_addf(&missing, " %s key '%s';", ks[i].where, ks[i].keys[j]);
+	const struct step_def *d = step_defs(&nd);
+	ck_assert_uint_gt(nd, 0);
+	for (size_t i = 0; i < nd; i++) {
+		if (!documented(doc.buf, d[i].name, ":"))
+			sb_addf(&missing, " step '%s';", d[i].name);
+		for (const struct opt_def *o = d[i].opts; o->key; o++)
+			if (!documented(doc.buf, o->key, "`:"))
+				sb_addf(&missing, " option '%s' of '%s';", o->key, d[i].name);
+	}
+	ck_assert_msg(missing.len == 0, "specs/FORMAT.md does not describe:%s", missing.buf);
+	sb_release(&missing);
+	sb_release(&doc);
+}
+END_TEST
+
 Suite *make_spec_suite(void)
 {
 	Suite *s = suite_create("spec");
@@ -532,6 +585,7 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, binary_field_errors);
 	tcase_add_test(tc, random_integers_and_choices);
 	tcase_add_test(tc, match_line_on_output_only);
+	tcase_add_test(tc, format_document_names_every_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

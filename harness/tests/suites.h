@@ -21,5 +21,6 @@ Suite *make_import_suite(void);
 Suite *make_cgroup_suite(void);
 Suite *make_folder_suite(void);
 Suite *make_inet_suite(void);
+Suite *make_spec_check_suite(void);
 
 #endif
