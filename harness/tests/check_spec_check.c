@@ -49,6 +49,21 @@ START_TEST(variable_before_it_is_set)
 }
 END_TEST
 
+/* What the steps of files, IPv6 and binary fields set is known: each use below is after it. */
+START_TEST(names_the_newer_steps_set)
+{
+	spec_free(good("      - write_file: data.bin\n        random: 1KiB\n        var: payload\n"
+		       "      - start: srv\n      - connect:\n      - expect: \"{payload}\"\n"
+		       "      - expect_stdout: \"client port {peer_port} {c.peer_host}\"\n"
+		       "      - expect: [{u8: {into: n}}]\n      - send: {u8: \"{n}\"}\n"));
+	/* and a field's variable is checked as a text's is */
+	bad("      - start: srv\n      - connect:\n      - send: {u8: \"{m}\"}\n",
+	    "t.yaml:11:20: 'send': no variable 'm' is set before this step (set it with a "
+	    "'random:' step (or 'start:', 'listen:', 'unused_port:' for {port} and {host}) before, "
+	    "or write '{{m}}' for the braces themselves)");
+}
+END_TEST
+
 START_TEST(variable_in_an_option)
 {
 	bad("      - connect:\n        host: \"{server}\"\n",
@@ -228,6 +243,7 @@ Suite *make_spec_check_suite(void)
 	tcase_add_test(tc, default_duration_without_unit);
 	tcase_add_test(tc, hex_escape_in_single_quotes_warns);
 	tcase_add_test(tc, valid_specs_stay_valid);
+	tcase_add_test(tc, names_the_newer_steps_set);
 	tcase_add_test(tc, shipped_specs_pass);
 	suite_add_tcase(s, tc);
 	return s;
