@@ -14,6 +14,7 @@
 #include "grade.h"
 #include "build.h"
 #include "coverage.h"
+#include "folder.h"
 #include "import.h"
 #include "json.h"
 #include "probe.h"
@@ -21,6 +22,7 @@
 #include "sandbox.h"
 #include "score.h"
 #include "spec.h"
+#include "spec_check.h"
 #include "term.h"
 #include "util.h"
 #include "wire.h"
@@ -177,7 +179,7 @@ static void harness_failure(const struct probe *probe, struct probe_result *res,
  * when recording) down fd. Its set-up counts as the probe's overhead. Never
  * returns.
  */
-static void probe_process(const struct probe_env *penv, const struct probe *probe, int fd,
+static void probe_process(const struct probe_env *penv, const struct probe *probe, size_t idx, int fd,
 			  pid_t parent)
 {
 	int64_t t0 = now_us();
@@ -197,7 +199,7 @@ static void probe_process(const struct probe_env *penv, const struct probe *prob
 		harness_failure(probe, &res, err);
 	} else {
 		int64_t setup_us = now_us() - t0;
-		probe_execute(&env, probe, &res);
+		folder_probe_execute(&env, probe, idx, 0, &res);
 		res.overhead_us += setup_us;
 		res.wall_ms += setup_us / 1000;
 	}
@@ -238,7 +240,7 @@ static int runner_start(const struct probe_env *env, const struct probe *probe, 
 		close(out_fd);
 		for (size_t i = 0; i < nrun; i++)
 			close(run[i].fd);
-		probe_process(env, probe, p[1], parent);
+		probe_process(env, probe, idx, p[1], parent);
 	}
 	close(p[1]);
 	run[nrun] = (struct runner){ pid, p[0], idx };
@@ -341,16 +343,18 @@ static void take_record(const struct probe_env *env, const struct probe *probe, 
 /*
  * Runs probes[0..n) of one submission into res[0..n). When the sandbox can
  * keep them apart, a runner process runs them at once (runner_main);
- * otherwise they run one after another here. Results, and the answers the
+ * otherwise they run one after another here (and always for coverage, whose
+ * counts go from each probe's folder to the next: folder.h). Each probe runs
+ * in a copy of the scratch folder of its own. Results, and the answers the
  * reference gives, are taken in the spec's order, so that the outcome does
  * not depend on which probe ends first.
  */
 static void run_probes(const struct probe_env *env, const struct probe **probes, size_t n,
-		       struct probe_result *res)
+		       struct probe_result *res, int coverage)
 {
 	int p[2];
 	pid_t pid = -1;
-	if (n >= 2 && sandbox_can_split(env->sb) && pipe2(p, O_CLOEXEC) == 0) {
+	if (n >= 2 && !coverage && sandbox_can_split(env->sb) && pipe2(p, O_CLOEXEC) == 0) {
 		fflush(NULL);
 		pid_t parent = getpid();
 		pid = fork();
@@ -364,7 +368,7 @@ static void run_probes(const struct probe_env *env, const struct probe **probes,
 	}
 	if (pid < 0) {
 		for (size_t i = 0; i < n; i++)
-			probe_execute(env, probes[i], &res[i]);
+			folder_probe_execute(env, probes[i], i, coverage, &res[i]);
 		return;
 	}
 	struct strbuf got = STRBUF_INIT;
@@ -460,7 +464,7 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 	size_t nvis;
 	const struct probe **visible = choose_probes(spec, 1, &nvis);
 	struct probe_result *res = xcalloc(nvis + 1, sizeof *res);
-	run_probes(&env, visible, nvis, res);
+	run_probes(&env, visible, nvis, res, 1);
 	for (size_t i = 0; i < nvis; i++)
 		probe_result_release(&res[i]);
 	free(res);
@@ -540,7 +544,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 		.seed = L->seed, .is_reference = record, .ref = &L->ref, .slots = L->workroot,
 	};
 	const struct probe **chosen = choose_probes(spec, L->selfcheck, &nres);
-	run_probes(&env, chosen, nres, results);
+	run_probes(&env, chosen, nres, results, 0);
 	free(chosen);
 	for (size_t i = 0; i < nres; i++) {
 		/* the grader's own failure in a probe is not the student's: the run says so */
@@ -1291,10 +1295,12 @@ static int lab_open(struct lab *L, const char *spec_path, const struct grade_opt
 
 	memset(L, 0, sizeof *L);
 	L->lock_fd = -1;
-	if (spec_load(spec_path, spec, err) < 0) {
+	if (spec_load_checked(spec_path, spec, err) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return -1;
 	}
+	if ((*spec)->warnings)
+		fputs((*spec)->warnings, stderr);
 	*lab_dir = sub ? xasprintf("%s/%s/%s", o->reports, sub, (*spec)->lab) :
 			 xasprintf("%s/%s", o->reports, (*spec)->lab);
 	if (mkdir_p(*lab_dir, 0755) < 0) {

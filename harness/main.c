@@ -15,6 +15,7 @@
 #include "report.h"
 #include "sandbox.h"
 #include "spec.h"
+#include "spec_check.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -95,11 +96,13 @@ static int check_specs(int argc, char **argv)
 	for (int i = 0; i < argc; i++) {
 		struct spec *s;
 		char err[ERRLEN];
-		if (spec_load(argv[i], &s, err) < 0) {
+		if (spec_load_checked(argv[i], &s, err) < 0) {
 			fprintf(stderr, "%s\n", err);
 			rc = EXIT_ERROR;
 			continue;
 		}
+		if (s->warnings)
+			fputs(s->warnings, stderr);
 		printf("%s: lab '%s', %zu programs, %zu probes, %d points\n", argv[i], s->lab,
 		       s->nprograms, s->nprobes, spec_max_score(s, 1));
 		spec_free(s);

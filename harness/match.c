@@ -16,6 +16,8 @@ int match_mode_parse(const char *s)
 		return MATCH_CONTAINS;
 	if (!strcmp(s, "regex"))
 		return MATCH_REGEX;
+	if (!strcmp(s, "line"))
+		return MATCH_LINE;
 	return -1;
 }
 
@@ -61,6 +63,36 @@ static enum match_verdict match_exact(enum match_tolerance tol, const char *want
 	return MATCH_NO;
 }
 
+/* The length of s without its trailing spaces, tabs and carriage returns. */
+static size_t trim_end(const char *s, size_t n)
+{
+	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+		n--;
+	return n;
+}
+
+/* match: line: a whole line equal to want, trailing blanks and \r aside on both sides. */
+static enum match_verdict match_line(const char *want, size_t wlen, const char *buf, size_t blen,
+				     int final, size_t *consumed)
+{
+	size_t w = trim_end(want, wlen);
+	for (size_t at = 0; at < blen || (at == blen && final && !blen);) {
+		const char *nl = memchr(buf + at, '\n', blen - at);
+		if (!nl && !final)
+			return MATCH_MORE;	/* the last line may not be complete yet */
+		size_t end = nl ? (size_t)(nl - buf) : blen;
+		size_t n = trim_end(buf + at, end - at);
+		if (n == w && !memcmp(buf + at, want, w)) {
+			*consumed = nl ? end + 1 : end;
+			return MATCH_YES;
+		}
+		if (!nl)
+			break;
+		at = end + 1;
+	}
+	return final ? MATCH_NO : MATCH_MORE;
+}
+
 /* A copy of n bytes with ASCII letters in lower case (NUL bytes kept). */
 static char *fold_case(const char *s, size_t n)
 {
@@ -101,6 +133,8 @@ static enum match_verdict match_mode_bytes(enum match_mode mode, enum match_tole
 		}
 		return final ? MATCH_NO : MATCH_MORE;
 	}
+	case MATCH_LINE:
+		return match_line(want, wlen, buf, blen, final, consumed);
 	case MATCH_REGEX: {
 		regex_t re;
 		char *pat = xstrndup(want, wlen);

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-enum match_mode { MATCH_EXACT, MATCH_PREFIX, MATCH_CONTAINS, MATCH_REGEX };
+enum match_mode { MATCH_EXACT, MATCH_PREFIX, MATCH_CONTAINS, MATCH_REGEX, MATCH_LINE };
 enum match_tolerance { TOL_NONE, TOL_NUL_OR_NEWLINE };
 
 /* How a step compares: its match, tolerate and ignore_case options. */
@@ -21,7 +21,7 @@ enum match_verdict {
 	MATCH_YES_MORE,	/* matched, but a tolerated byte may still follow */
 };
 
-/* Parses "exact", "prefix", "contains", "regex"; -1 if none. */
+/* Parses "exact", "prefix", "contains", "regex", "line"; -1 if none. */
 int match_mode_parse(const char *s);
 
 /*
@@ -30,6 +30,9 @@ int match_mode_parse(const char *s);
  * *consumed is how many bytes of buf the match used. *diff_at is where
  * buf first differs from want (exact and prefix), or -1.
  * A regex that does not compile is MATCH_NO with *err set.
+ * MATCH_LINE: some line of buf (the bytes before a '\n', or the last bytes
+ * once final) equals want, both without their trailing spaces, tabs and
+ * '\r'; *consumed ends after that line's newline.
  */
 enum match_verdict match_bytes(const struct match_opts *how, const char *want, size_t wlen,
 			       const char *buf, size_t blen, int final, size_t *consumed,

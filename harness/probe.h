@@ -104,6 +104,8 @@ struct probe_env {
 	const struct spec *spec;
 	struct sandbox *sb;
 	const char *workdir;		/* the scratch copy programs run in */
+	const char *folder;		/* this probe's own copy of it, which its programs see at
+					 * workdir and write_file writes into; NULL: workdir itself */
 	char **bins;			/* per spec program: path of the binary, or NULL */
 	char **build_why;		/* per spec program: why there is no binary */
 	uint64_t seed;

@@ -75,6 +75,9 @@ struct sbproc;
 struct spawn {
 	const char *const *argv;	/* argv[0] is looked up in PATH when it has no '/' */
 	const char *cwd;		/* folder of the scratch copy it runs in */
+	const char *folder;		/* a probe's own copy of that folder: a box mounts it at
+					 * cwd (the program sees the same paths), the none mode
+					 * runs in it; NULL: cwd itself */
 	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
 	int merge_output;		/* 1: stderr goes to the stdout pipe */
 	int stdout_pty;			/* 1: stdout is a pseudo-terminal (raw: no \r added) */
@@ -111,6 +114,12 @@ int sandbox_open(struct sandbox **out, char *err);
 int sandbox_split(struct sandbox *sb, char *err);
 /* 1 when sandbox_split can give a probe a network of its own in this mode. */
 int sandbox_can_split(const struct sandbox *sb);
+/*
+ * 1 when a box shows a spawn's folder at its cwd (the programs write where
+ * they think the scratch folder is: into the folder); 0 when they run in the
+ * folder itself and absolute paths still reach the scratch folder (none mode).
+ */
+int sandbox_mounts_folder(const struct sandbox *sb);
 /* Stops everything still running in it and frees it. */
 void sandbox_close(struct sandbox *sb);
 /* "none", "rootless" or "root". */

@@ -7,6 +7,7 @@
  * step kind needs no change here.
  */
 #include "spec.h"
+#include "fields.h"
 #include "steps.h"
 #include "util.h"
 
@@ -87,6 +88,35 @@ static const char *closest(const char *word, const char *const *cands, size_t n)
 	return bestd <= limit ? best : NULL;
 }
 
+/*
+ * The keys the loader accepts in each part of a spec (steps and their options
+ * are in steps.c): what unknown keys are matched against, and what the format
+ * document must describe (spec_keysets()).
+ */
+#define NKEYS(a) (sizeof a / sizeof *a)
+static const char *const limit_keys[] = { "cpu", "memory", "files", "file_size", "output" };
+static const char *const default_keys[] = { "within", "ready_within", "build_within", "cc",
+						 "cflags", "ldflags", "limits" };
+static const char *const program_keys[] = { "sources", "helpers", "argv", "ready", "cflags",
+						 "stdout", "limits" };
+static const char *const probe_keys[] = { "name", "points", "hint", "visibility", "repeat",
+					       "steps" };
+static const char *const top_keys[] = { "lab", "title", "defaults", "programs", "probes" };
+
+static const struct spec_keyset keysets[] = {
+	{ "top level", top_keys, NKEYS(top_keys) },
+	{ "defaults", default_keys, NKEYS(default_keys) },
+	{ "limits", limit_keys, NKEYS(limit_keys) },
+	{ "programs", program_keys, NKEYS(program_keys) },
+	{ "probes", probe_keys, NKEYS(probe_keys) },
+};
+
+const struct spec_keyset *spec_keysets(size_t *n)
+{
+	*n = NKEYS(keysets);
+	return keysets;
+}
+
 static int unknown_key(struct loader *ld, const yaml_node_t *key, const char *what,
 		       const char *const *known, size_t n)
 {
@@ -118,10 +148,13 @@ static int get_duration(struct loader *ld, const yaml_node_t *n, const char *wha
 {
 	if (want_scalar(ld, n, what) < 0)
 		return -1;
-	int64_t ms = parse_duration_ms((const char *)n->data.scalar.value);
+	const char *t = (const char *)n->data.scalar.value;
+	int64_t ms = parse_duration_ms(t);
 	if (ms < 0)
-		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what,
-			    (const char *)n->data.scalar.value);
+		return fail(ld, n, "%s: '%s' is not a duration (write 2s or 300ms)", what, t);
+	/* a bare number is no duration FORMAT.md knows: seconds or milliseconds? */
+	if (*t && t[strspn(t, "0123456789.")] == '\0')
+		return fail(ld, n, "%s: '%s' has no unit (write %sms or %ss)", what, t, t, t);
 	*out = ms;
 	return 0;
 }
@@ -228,7 +261,6 @@ static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, 
 static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		    const yaml_node_t *v)
 {
-	static const char *const known[] = { "cpu", "memory", "files", "file_size", "output" };
 	struct spec_limits *l = ctx;
 	long n;
 
@@ -252,7 +284,7 @@ static int on_limit(struct loader *ld, void *ctx, const yaml_node_t *key, const 
 		l->nofile = n;
 		return 0;
 	}
-	return unknown_key(ld, key, "limit", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "limit", limit_keys, NKEYS(limit_keys));
 }
 
 static void limits_unset(struct spec_limits *l)
@@ -263,8 +295,6 @@ static void limits_unset(struct spec_limits *l)
 static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		      const yaml_node_t *v)
 {
-	static const char *const known[] = { "within", "ready_within", "build_within", "cc", "cflags",
-					     "ldflags", "limits" };
 	struct spec *s = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -281,7 +311,7 @@ static int on_default(struct loader *ld, void *ctx, const yaml_node_t *key, cons
 		return get_string(ld, v, "cflags", &s->cflags);
 	if (!strcmp(k, "ldflags"))
 		return get_string(ld, v, "ldflags", &s->ldflags);
-	return unknown_key(ld, key, "default", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "default", default_keys, NKEYS(default_keys));
 }
 
 /* ---- programs ---- */
@@ -328,8 +358,6 @@ static int load_helpers(struct loader *ld, const yaml_node_t *v, struct program 
 static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			  const yaml_node_t *v)
 {
-	static const char *const known[] = { "sources", "helpers", "argv", "ready", "cflags",
-					     "stdout", "limits" };
 	struct program *p = ctx;
 
 	if (!strcmp(k, "limits"))
@@ -367,7 +395,7 @@ static int on_program_key(struct loader *ld, void *ctx, const yaml_node_t *key, 
 		free(mode);
 		return ok ? 0 : -1;
 	}
-	return unknown_key(ld, key, "program key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "program key", program_keys, NKEYS(program_keys));
 }
 
 /* The node of the i-th item of the program's helpers list (for a message's position). */
@@ -483,6 +511,22 @@ static int raw_double_quoted(struct loader *ld, const yaml_node_t *v, struct str
 	return 1;
 }
 
+/* A text of a field (fields.c): its scalar, \xNN escapes as bytes. */
+static int field_text(void *ctx, const yaml_node_t *v, char **text, size_t *len)
+{
+	struct loader *ld = ctx;
+	struct strbuf raw = STRBUF_INIT;
+
+	if (raw_double_quoted(ld, v, &raw)) {
+		*text = sb_detach(&raw, len);
+		return 0;
+	}
+	sb_release(&raw);
+	*text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
+	*len = v->data.scalar.length;
+	return 0;
+}
+
 /* A byte count: 2000, 4KiB, 1MiB. */
 static int load_size(struct loader *ld, const yaml_node_t *v, const char *what, int64_t *out)
 {
@@ -526,6 +570,7 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 		return -1;
 	a->text = xstrndup((const char *)v->data.scalar.value, v->data.scalar.length);
 	a->len = v->data.scalar.length;
+	a->single_quoted = v->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE;
 	switch (type) {
 	case OPT_TEXT: {
 		if (is_null(v)) {
@@ -559,6 +604,12 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 					    a->text, s);
 			return fail(ld, v, "no program '%s' in this spec", a->text);
 		}
+		return 0;
+	case OPT_FILE:
+		if (!a->len || memchr(a->text, '/', a->len) || memchr(a->text, '\0', a->len) ||
+		    !strcmp(a->text, ".") || !strcmp(a->text, "..") || a->len > 255)
+			return fail(ld, v, "%s: '%s' is not a plain file name: write a name in the "
+				    "program's folder such as data.bin (no '/', not '.' or '..')", what, a->text);
 		return 0;
 	case OPT_DURATION:
 		return get_duration(ld, v, what, &a->num);
@@ -614,6 +665,16 @@ static int load_arg(struct loader *ld, const yaml_node_t *v, const char *key, en
 	}
 }
 
+/* An option of the step, for fields_check_step(). */
+static int step_field_opt(void *ctx, const char *key, struct field_opt *out)
+{
+	const struct step_arg *a = step_opt(ctx, key);
+	if (!a)
+		return 0;
+	*out = (struct field_opt){ a->key, a->text, a->len, a->nlist, a->line, a->col };
+	return 1;
+}
+
 static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 {
 	if (n->type != YAML_MAPPING_NODE)
@@ -636,6 +697,20 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			continue;
 		st->def = d;
 		kind_key = k;
+		yaml_node_t *kv = node_at(ld, p->value);
+		if (d->fields && (kv->type == YAML_MAPPING_NODE || kv->type == YAML_SEQUENCE_NODE)) {
+			struct step_arg *a = &st->value;
+			a->key = d->name;
+			a->type = d->value;
+			a->line = (int)kv->start_mark.line + 1;
+			a->col = (int)kv->start_mark.column + 1;
+			a->present = 1;
+			a->text = xstrdup("");
+			if (fields_load(&ld->doc, kv, ld->name, d->kind == STEP_EXPECT, field_text, ld,
+					&a->fields, ld->err) < 0)
+				return -1;
+			continue;
+		}
 		if (load_arg(ld, node_at(ld, p->value), d->name, d->value,
 			     d->value_choices ? d->value_choices : "", &st->value) < 0)
 			return -1;
@@ -690,7 +765,8 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 			     found->choices ? found->choices : "", &st->opts[st->nopts++]) < 0)
 			return -1;
 	}
-	return 0;
+	return fields_check_step(st->def->name, st->value.fields != NULL, step_field_opt, st, ld->name,
+				 ld->err);
 }
 
 /* ---- probes ---- */
@@ -698,8 +774,6 @@ static int load_step(struct loader *ld, const yaml_node_t *n, struct step *st)
 static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 			const yaml_node_t *v)
 {
-	static const char *const known[] = { "name", "points", "hint", "visibility", "repeat",
-					     "steps" };
 	struct probe *p = ctx;
 
 	if (!strcmp(k, "name")) {
@@ -750,7 +824,7 @@ static int on_probe_key(struct loader *ld, void *ctx, const yaml_node_t *key, co
 		}
 		return 0;
 	}
-	return unknown_key(ld, key, "probe key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "probe key", probe_keys, NKEYS(probe_keys));
 }
 
 static int load_probes(struct loader *ld, const yaml_node_t *v)
@@ -788,7 +862,6 @@ static int load_probes(struct loader *ld, const yaml_node_t *v)
 static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const char *k,
 		  const yaml_node_t *v)
 {
-	static const char *const known[] = { "lab", "title", "defaults", "programs", "probes" };
 	struct spec *s = ld->spec;
 	(void)ctx;
 
@@ -813,7 +886,7 @@ static int on_top(struct loader *ld, void *ctx, const yaml_node_t *key, const ch
 	}
 	if (!strcmp(k, "probes"))
 		return 0;	/* after programs, which steps refer to */
-	return unknown_key(ld, key, "key", known, sizeof known / sizeof *known);
+	return unknown_key(ld, key, "key", top_keys, NKEYS(top_keys));
 }
 
 /*
@@ -974,12 +1047,14 @@ static void free_arg(struct step_arg *a)
 {
 	free(a->text);
 	free_list(a->list, a->nlist);
+	fields_free(a->fields);
 }
 
 void spec_free(struct spec *s)
 {
 	if (!s)
 		return;
+	free(s->warnings);
 	for (size_t i = 0; i < s->nprograms; i++) {
 		struct program *p = &s->programs[i];
 		free(p->name);
@@ -1081,6 +1156,10 @@ static void yaml_arg(struct strbuf *out, const struct step_arg *a)
 {
 	if (!a->present)
 		return;	/* written as a key with no value */
+	if (a->fields) {
+		fields_write(a->fields, out);
+		return;
+	}
 	switch (a->type) {
 	case OPT_NONE:
 		break;

@@ -8,6 +8,7 @@
 #include "steps.h"
 
 struct strbuf;
+struct fields;
 
 /* A value given in the spec, with where it was written. */
 struct step_arg {
@@ -19,6 +20,8 @@ struct step_arg {
 	size_t nlist;
 	int64_t num;		/* OPT_DURATION (ms), OPT_INT, OPT_BOOL; OPT_EXIT: status, -1 nonzero, -2 any; OPT_SIZE: bytes */
 	int present;		/* 0 for a value the spec did not give */
+	struct fields *fields;	/* send, expect: binary fields instead of a text (text is ""), or NULL */
+	int single_quoted;	/* 1: written in single quotes (no escapes: '\x41' is 4 characters) */
 	int line, col;		/* 1-based position in the spec */
 };
 
@@ -91,6 +94,7 @@ struct spec {
 	size_t nprograms;
 	struct probe *probes;
 	size_t nprobes;
+	char *warnings;		/* lines "file:line:col: warning: ...", each ending in \n; NULL: none */
 };
 
 /*
@@ -108,6 +112,15 @@ void spec_free(struct spec *spec);
  * or text of the original survives but what the struct holds.
  */
 void spec_write(const struct spec *spec, int visible_only, struct strbuf *out);
+
+/* The keys one part of a spec may hold ("programs": a program's keys). */
+struct spec_keyset {
+	const char *where;		/* the part: "top level", "defaults", "limits", ... */
+	const char *const *keys;	/* the keys the loader accepts there */
+	size_t n;
+};
+/* Every such part, for suggestions and the format document's completeness test. */
+const struct spec_keyset *spec_keysets(size_t *n);
 
 const struct program *spec_program(const struct spec *spec, const char *name);
 int spec_max_score(const struct spec *spec, int include_hidden);

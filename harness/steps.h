@@ -21,6 +21,7 @@ enum opt_type {
 	OPT_EXIT,	/* an exit expectation: a number or "nonzero" */
 	OPT_PROGRAM,	/* the name of one of the spec's programs */
 	OPT_SIZE,	/* a byte count: 2000, 4KiB, 1MiB */
+	OPT_FILE,	/* a plain file name in the program's folder: no '/', not '.' or '..' */
 };
 
 struct opt_def {
@@ -64,6 +65,8 @@ enum step_kind {
 	STEP_HOLD,
 	STEP_RELEASE,
 	STEP_EXPECT_CHILDREN_EXIT,
+	STEP_WRITE_FILE,
+	STEP_EXPECT_FILE,
 };
 
 /* One kind of step: its name, and what it takes. */
@@ -74,6 +77,7 @@ struct step_def {
 	const struct opt_def *opts;	/* options it accepts, ending with a NULL key */
 	enum step_kind kind;		/* which function of the interpreter runs it */
 	const char *value_choices;	/* OPT_ENUM values: words separated by '|' */
+	int fields;			/* 1: its value may be binary fields (fields.h) instead of a text */
 };
 
 /* Finds a step kind by name; NULL if none. */

@@ -16,6 +16,7 @@
 #include "run.h"
 #include "steps.h"
 #include "match.h"
+#include "expr.h"
 
 #include <signal.h>
 #include <stdarg.h>
@@ -169,7 +170,24 @@ const char *var_get(struct probe_run *r, const char *name)
 	return v ? v->value : NULL;
 }
 
-/* Replaces {name} by the variable's value; {{ and }} stand for braces. */
+static const char *expr_var(void *ctx, const char *name, size_t len)
+{
+	struct probe_var *v = var_find(ctx, name, len);
+	return v ? v->value : NULL;
+}
+
+/* {= expr}: the expression's value in decimal (expr.h); -1 (fail) when it has none. */
+static int subst_expr(struct probe_run *r, const char *e, size_t len, struct strbuf *out)
+{
+	char err[ERRLEN];
+	int64_t v;
+	if (expr_eval(e, len, expr_var, r, &v, err) < 0)
+		return fail(r, "spec error: %s", err);
+	sb_addf(out, "%lld", (long long)v);
+	return 0;
+}
+
+/* Replaces {name} by the variable's value, {= expr} by the expression's; {{ and }} stand for braces. */
 int subst(struct probe_run *r, const char *s, size_t len, struct strbuf *out)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -183,6 +201,12 @@ int subst(struct probe_run *r, const char *s, size_t len, struct strbuf *out)
 			const char *end = memchr(s + i, '}', len - i);
 			if (!end)
 				return fail(r, "unclosed '{' in '%.*s'", (int)len, s);
+			if (s[i + 1] == '=') {
+				if (subst_expr(r, s + i + 2, (size_t)(end - s - i - 2), out) < 0)
+					return -1;
+				i = (size_t)(end - s);
+				continue;
+			}
 			struct probe_var *v = var_find(r, s + i + 1, (size_t)(end - s - i - 1));
 			if (!v)
 				return fail(r, "spec error: no variable '%.*s' is set before this step",
@@ -252,6 +276,15 @@ int expectation(struct probe_run *r, const struct step *s, struct strbuf *want,
 
 /* ---- steps of the interpreter itself: variables and time ---- */
 
+void var_record(struct probe_run *r, const char *name, const char *value, size_t len)
+{
+	r->res->vars = xrealloc(r->res->vars, (r->res->nvars + 1) * sizeof *r->res->vars);
+	struct probe_var *v = &r->res->vars[r->res->nvars++];
+	v->name = xstrdup(name);
+	v->value = xstrndup(value, len);
+	v->len = len;
+}
+
 int step_random(struct probe_run *r, const struct step *s)
 {
 	static const char *const sets[][2] = {
@@ -259,6 +292,8 @@ int step_random(struct probe_run *r, const struct step *s)
 		{ "alpha", "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" },
 		{ "digits", "0123456789" },
 	};
+	if (step_opt(s, "min") || step_opt(s, "max") || step_opt(s, "choice"))
+		return random_typed(r, s);
 	const struct step_arg *len = step_opt(s, "length");
 	const char *cs = opt_text(s, "charset", "alnum");
 	size_t n = len ? (size_t)len->num : 12;
@@ -273,11 +308,7 @@ int step_random(struct probe_run *r, const struct step *s)
 		buf[i] = set ? set[x % strlen(set)] : (char)(x & 0xff);
 	}
 	var_set(r, s->value.text, buf, n);
-	r->res->vars = xrealloc(r->res->vars, (r->res->nvars + 1) * sizeof *r->res->vars);
-	struct probe_var *v = &r->res->vars[r->res->nvars++];
-	v->name = xstrdup(s->value.text);
-	v->value = xstrndup(buf, n);
-	v->len = n;
+	var_record(r, s->value.text, buf, n);
 	free(buf);
 	return 0;
 }
@@ -360,6 +391,10 @@ static int run_step(struct probe_run *r, const struct step *s)
 		return step_release(r, s);
 	case STEP_EXPECT_CHILDREN_EXIT:
 		return step_expect_children_exit(r, s);
+	case STEP_WRITE_FILE:
+		return step_write_file(r, s);
+	case STEP_EXPECT_FILE:
+		return step_expect_file(r, s);
 	}
 	return fail(r, "harness error: no function runs step kind '%s'", s->def->name);
 }

@@ -18,7 +18,7 @@
  * that shuffle rotated and XORed with a byte (both bijections), drawn per
  * block, so that blocks differ and a 64 MiB payload costs the harness little.
  */
-static void fill_random(struct probe_run *r, char *buf, size_t n)
+void payload_fill(struct probe_run *r, char *buf, size_t n)
 {
 	unsigned char base[256];
 	for (size_t off = 0, k = 0; off < n; off += 256, k++) {
@@ -73,7 +73,7 @@ int step_send_payload(struct probe_run *r, const struct step *s)
 	if (c->fd < 0)
 		return fail(r, "spec error: connection '%s' is closed", c->name);
 	char *buf = xmalloc(n ? n : 1);
-	fill_random(r, buf, n);
+	payload_fill(r, buf, n);
 	record_payload(r, c->name, buf, n);
 	size_t step = chunk && chunk->num ? (size_t)chunk->num : n;
 	int rc = 0;
@@ -177,7 +177,7 @@ int step_flood(struct probe_run *r, const struct step *s)
 	c->noread = 1;
 	int64_t deadline = within(r, s);
 	/* one buffer of payload, sent again and again: what matters is that the peer gets data */
-	fill_random(r, buf, n < sizeof buf ? n : sizeof buf);
+	payload_fill(r, buf, n < sizeof buf ? n : sizeof buf);
 	while (off < n) {
 		size_t len = n - off < sizeof buf ? n - off : sizeof buf;
 		ssize_t k = send(c->fd, buf, len, MSG_NOSIGNAL);

@@ -379,9 +379,8 @@ static int await_ready(struct probe_run *r, const struct step *s, struct proc *p
 		sb_release(&why);
 		var_set_int(r, "port", ep->port);
 	}
-	const char *addr = opt_text(s, "address", NULL);
-	if (addr && !strcmp(addr, "any") && !endpoint_is_any(ep))
-		return fail(r, "%s listens on %s only, not on every address", pr->program, ep->addr);
+	if (check_listen_address(r, s, pr->program, eps, n, ep) < 0)
+		return -1;
 	note(r, EV_READY, pr->program, "%s %s port %d",
 	     !strcmp(ready, "udp") ? "bound to" : "listening on", ep->addr, ep->port);
 	pr->fds_at_ready = launch_count_fds(sbproc_pid(pr->p));
@@ -421,7 +420,8 @@ int step_start(struct probe_run *r, const struct step *s)
 	struct sandbox_limits lim;
 	start_limits(spec, prog, &lim);
 	const struct step_arg *in = step_opt(s, "stdin");
-	struct spawn sp = { .argv = argv, .cwd = r->env->workdir, .stdin_pipe = in != NULL,
+	struct spawn sp = { .argv = argv, .cwd = r->env->workdir,
+			    .folder = r->env->folder, .stdin_pipe = in != NULL,
 			    .stdout_pty = prog->stdout_pty, .keep_box = 1, .lim = &lim };
 	char err[ERRLEN];
 	struct sbproc *p;

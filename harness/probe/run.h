@@ -17,6 +17,7 @@
 #define MAX_HELD 8
 #define MAX_DGRAMS 256
 #define QUIET_MS 200		/* silence that ends what the reference said */
+#define SETTLE_MS 50		/* how long bytes after a match may lag behind and still count */
 #define MAX_BUFFERED (64 << 20)	/* bytes peers may send that no step has taken yet: all of a probe's connections */
 
 struct dgram {
@@ -100,6 +101,8 @@ void set_observed(struct probe_run *r, const char *data, size_t len, long diff_a
 
 void var_set(struct probe_run *r, const char *name, const char *value, size_t len);
 void var_set_int(struct probe_run *r, const char *name, int n);
+/* Keeps a variable's value in the result (results.json), as random and expect's into do. */
+void var_record(struct probe_run *r, const char *name, const char *value, size_t len);
 /* The variable's value, or NULL when it is not set. */
 const char *var_get(struct probe_run *r, const char *name);
 /* Appends s with {name} replaced by the variable's value; 0, or -1 (fail) for an unknown one. */
@@ -171,6 +174,11 @@ int resolve(struct probe_run *r, const struct step *s, struct sockaddr_storage *
 int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 	     int64_t deadline);
 
+/* ---- payload.c ---- */
+
+/* n pseudo-random bytes from the probe's generator, each block of 256 holding all 256 values. */
+void payload_fill(struct probe_run *r, char *buf, size_t n);
+
 /* ---- process.c ---- */
 
 /*
@@ -227,6 +235,29 @@ int step_expect_no_fd_leak(struct probe_run *r, const struct step *s);
 int step_hold(struct probe_run *r, const struct step *s);
 int step_release(struct probe_run *r, const struct step *s);
 int step_expect_children_exit(struct probe_run *r, const struct step *s);
+
+/* typed.c: binary fields and typed random values */
+/* The bytes of the step's value: its text substituted, or its binary fields; 0 or -1 (fail). */
+int value_bytes(struct probe_run *r, const struct step *s, struct strbuf *out);
+/* expect with binary fields on c: compares them, reads into variables; 0 or -1 (fail). */
+int expect_fields(struct probe_run *r, const struct step *s, struct conn *c);
+/* random with min/max or choice. */
+int random_typed(struct probe_run *r, const struct step *s);
+
+/* inet.c */
+struct endpoint;
+/*
+ * What start's address and dual_stack options demand of the server's sockets
+ * eps[0..n) (ep: the one probed); 0, or -1 once fail() has said why.
+ */
+int check_listen_address(struct probe_run *r, const struct step *s, const char *program,
+			 const struct endpoint *eps, int n, const struct endpoint *ep);
+/* Sets {peer_host} and {peer_port} (and {<conn>.peer_host}, ...): the harness's end of c, the program's peer. */
+void set_peer_vars(struct probe_run *r, const struct conn *c);
+
+/* files.c */
+int step_write_file(struct probe_run *r, const struct step *s);
+int step_expect_file(struct probe_run *r, const struct step *s);
 
 /* interp.c */
 int step_random(struct probe_run *r, const struct step *s);

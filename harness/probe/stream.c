@@ -15,8 +15,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define SETTLE_MS 50		/* how long bytes after a match may lag behind and still count */
-
 /* Writes all of data to c, serving everything else while the socket is full. */
 int send_all(struct probe_run *r, struct conn *c, const char *data, size_t len,
 	     int64_t deadline)
@@ -99,6 +97,7 @@ int step_connect(struct probe_run *r, const struct step *s)
 		return fail(r, "could not connect to %s port %d: %s", addr, port, strerror(e));
 	}
 	note(r, EV_CONNECT, name, "%s port %d", addr, port);
+	set_peer_vars(r, c);
 	if (e == ECONNRESET) {
 		/* SO_ERROR took the reset: a read() would now say EOF, so the reset is recorded here */
 		c->rst = 1;
@@ -149,7 +148,7 @@ int step_send(struct probe_run *r, const struct step *s)
 	const struct step_arg *pause = step_opt(s, "pause");
 	int rc = -1;
 
-	if (!c || subst(r, s->value.text, s->value.len, &data) < 0)
+	if (!c || value_bytes(r, s, &data) < 0)
 		goto out;
 	const struct step_arg *hex = step_opt(s, "hex");
 	if (hex && hex->num && hex_to_bytes(r, &data) < 0)
@@ -240,6 +239,10 @@ int step_expect(struct probe_run *r, const struct step *s)
 	struct strbuf want = STRBUF_INIT;
 	int record, rc = -1;
 
+	if (c && s->value.fields) {
+		rc = expect_fields(r, s, c);
+		goto out;
+	}
 	if (!c || expectation(r, s, &want, &record) < 0)
 		goto out;
 	if (record) {
@@ -483,6 +486,7 @@ int step_accept(struct probe_run *r, const struct step *s)
 		close(fd);
 		return fail(r, "spec error: more than %d connections in one probe", MAX_CONNS);
 	}
+	set_peer_vars(r, c);
 	note(r, EV_ACCEPT, name, "from port %d",
 	     ntohs(from.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&from)->sin6_port :
 						((struct sockaddr_in *)&from)->sin_port));

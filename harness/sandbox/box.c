@@ -225,11 +225,12 @@ int open_template(struct sandbox *sb, char *err)
 /*
  * In init, in its new mount namespace (a copy of the worker's, template
  * included): mounts the box's own /dev/shm, /proc (of the box's pid
- * namespace), /tmp and scratch copy (writable, at its usual path) on the
+ * namespace), /tmp and scratch copy (writable, at its usual path: a probe's
+ * own copy of it when folder is given) on the
  * template, moves into it and makes it read-only. Never returns on failure:
  * reports the stage and exits.
  */
-static void enter_root(const char *root, const char *scratch, int errpipe)
+static void enter_root(const char *root, const char *scratch, const char *folder, int errpipe)
 {
 	char path[4096];
 
@@ -257,7 +258,7 @@ static void enter_root(const char *root, const char *scratch, int errpipe)
 			*c = '/';
 		}
 		if ((mkdir(path, 0755) < 0 && errno != EEXIST) ||
-		    mount(scratch, path, NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
+		    mount(folder ? folder : scratch, path, NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
 			report_stage(errpipe, STAGE_SCRATCH);
 	}
 
@@ -329,7 +330,8 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (sp->cwd && chdir(sp->cwd) < 0)
+	/* the probe's own folder is mounted at cwd, unless mounts are weakened (isolation tests) */
+	if (sp->cwd && chdir((weaken & WEAK_MOUNT) && sp->folder ? sp->folder : sp->cwd) < 0)
 		report_stage(errpipe, STAGE_CWD);
 	if (!(weaken & WEAK_LIMITS))
 		/* per user id, which the probes running at once share; the pids cgroup bounds each */
@@ -377,10 +379,10 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 		report_stage(errpipe, STAGE_KEYRING);
 	/* the root is assembled while the worker puts the box in its cgroups: nothing of the student's runs yet */
 	if (weaken & WEAK_MOUNT) {
-		if (sp->cwd && chdir(sp->cwd) < 0)
+		if (sp->cwd && chdir(sp->folder ? sp->folder : sp->cwd) < 0)
 			report_stage(errpipe, STAGE_CWD);
 	} else {
-		enter_root(root, sp->cwd, errpipe);
+		enter_root(root, sp->cwd, sp->folder, errpipe);
 	}
 	/* the worker says go once the box is in its cgroups ('m': with a memory limit); EOF: it died */
 	if (read(sync_fd, &go, 1) != 1)

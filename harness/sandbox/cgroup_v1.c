@@ -1,12 +1,12 @@
 /*
- * sandbox/cgroup_v1: cgroup.h on the v1 hierarchies. A worker's cgroup of a
- * controller is /sys/fs/cgroup/<controller>/sockgrade/<worker>, made once
- * and shared by its boxes (making one per box costs milliseconds).
+ * sandbox/cgroup_v1: struct cg_ops on the v1 hierarchies, one per
+ * controller. A worker's cgroup of a controller is
+ * /sys/fs/cgroup/<controller>/<the grader's own>/sockgrade/<worker>, made
+ * once and shared by its boxes (making one per box costs milliseconds).
  */
 #include "cgroup.h"
 #include "internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,52 +23,53 @@ static const char *const cg_names[NCG] = { "memory", "pids", "cpu", "devices" };
  * others' deadlines; devices nothing but the few nodes a box has (a box
  * process that became root still could not open a disk).
  */
-static int cgroup_setup(int which, const char *dir, int nproc)
+static int v1_setup(int which, const char *dir, int nproc)
 {
-	char *path;
 	int rc = 0;
 	char val[32];
 
 	switch (which) {
 	case CG_PIDS:
 		snprintf(val, sizeof val, "%d", nproc);
-		path = xasprintf("%s/pids.max", dir);
-		rc = write_text(path, val);
-		free(path);
+		rc = cg_write(dir, "pids.max", val);
 		break;
 	case CG_CPU:
-		path = xasprintf("%s/cpu.shares", dir);
-		rc = write_text(path, "1024");
-		free(path);
+		rc = cg_write(dir, "cpu.shares", "1024");
 		break;
 	case CG_DEVICES: {
 		static const char *const allow[] = { "c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm",
 						     "c 1:8 rwm", "c 1:9 rwm", "c 136:* rw",
 						     "c 5:2 rw" };
-		path = xasprintf("%s/devices.deny", dir);
-		rc = write_text(path, "a");
-		free(path);
-		path = xasprintf("%s/devices.allow", dir);
+		rc = cg_write(dir, "devices.deny", "a");
 		for (size_t i = 0; rc == 0 && i < sizeof allow / sizeof *allow; i++)
-			rc = write_text(path, allow[i]);
-		free(path);
+			rc = cg_write(dir, "devices.allow", allow[i]);
 		break;
 	}
 	}
 	return rc;
 }
 
-char *cgroup_make(enum cg_controller c, pid_t worker, int nproc, char *why, size_t whylen)
+static char *v1_base(int c)
 {
-	char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", cg_names[c]);
-	char *dir = xasprintf("%s/%d", base, (int)worker);
+	char *own = cg_own_dir(cg_names[c]);
+	char *base = cg_base_of(own);
+	free(own);
+	return base;
+}
+
+static char *v1_make(enum cg_controller c, const char *parent, pid_t id, int nproc, char *why,
+		     size_t whylen)
+{
+	(void)parent;
+	char *base = v1_base(c);
+	char *dir = xasprintf("%s/%d", base, (int)id);
 	const char *what = NULL;
 
 	if (mkdir(base, 0755) < 0 && errno != EEXIST)
 		what = base;
 	else if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 		what = dir;
-	else if (cgroup_setup(c, dir, nproc) < 0)
+	else if (v1_setup(c, dir, nproc) < 0)
 		what = "its limits";
 	if (what) {
 		snprintf(why, whylen, "cannot make %s: %s", what, strerror(errno));
@@ -80,78 +81,77 @@ char *cgroup_make(enum cg_controller c, pid_t worker, int nproc, char *why, size
 	return dir;
 }
 
-/* Writes value to the cgroup's file knob; 0 or -1. */
-static int knob_write(const char *dir, const char *knob, const char *value)
-{
-	char *path = xasprintf("%s/%s", dir, knob);
-	int rc = write_text(path, value);
-	free(path);
-	return rc;
-}
-
-static long knob_read(const char *dir, const char *knob)
-{
-	char *path = xasprintf("%s/%s", dir, knob);
-	struct strbuf sb = STRBUF_INIT;
-	long v = -1;
-	if (read_file(path, &sb) == 0 && sb.buf)
-		v = strtol(sb.buf, NULL, 10);
-	sb_release(&sb);
-	free(path);
-	return v;
-}
-
-int cgroup_join(const char *dir, pid_t pid)
+static int v1_join(const char *dir, pid_t pid)
 {
 	char pidtxt[32];
 
 	snprintf(pidtxt, sizeof pidtxt, "%d", (int)pid);
-	return knob_write(dir, "cgroup.procs", pidtxt);
+	return cg_write(dir, "cgroup.procs", pidtxt);
 }
 
-long cgroup_memory_limit(const char *dir)
+/* One cgroup per controller: the memory one first, its result the caller's. */
+static int v1_enter(const char *const dirs[NCG], pid_t pid)
 {
-	return knob_read(dir, "memory.limit_in_bytes");
+	int rc = dirs[CG_MEMORY] ? v1_join(dirs[CG_MEMORY], pid) : 0;
+	int saved = errno;
+	for (int c = CG_PIDS; c < NCG; c++)
+		if (dirs[c])
+			v1_join(dirs[c], pid);
+	errno = saved;
+	return rc;
 }
 
-int cgroup_set_memory_limit(const char *dir, long bytes)
+static long v1_memory_limit(const char *dir)
+{
+	return cg_read_number(dir, "memory.limit_in_bytes", NULL);
+}
+
+static int v1_set_memory_limit(const char *dir, long bytes)
 {
 	char val[32];
 
 	snprintf(val, sizeof val, "%ld", bytes);
-	return knob_write(dir, "memory.limit_in_bytes", val);
+	return cg_write(dir, "memory.limit_in_bytes", val);
 }
 
-long cgroup_failcnt(const char *dir)
+static long v1_failcnt(const char *dir)
 {
-	return knob_read(dir, "memory.failcnt");
+	return cg_read_number(dir, "memory.failcnt", NULL);
 }
 
-void cgroup_remove(const char *dir)
+/* No cgroup.kill on v1: each process the cgroup lists, SIGKILLed. */
+static void v1_kill(const char *dir)
 {
-	rmdir(dir);
+	char *path = xasprintf("%s/cgroup.procs", dir);
+	struct strbuf sb = STRBUF_INIT;
+	if (read_file(path, &sb) == 0 && sb.buf)
+		for (char *p = sb.buf, *end; *p; p = end) {
+			long pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			if (pid > 1)
+				kill((pid_t)pid, SIGKILL);
+		}
+	sb_release(&sb);
+	free(path);
 }
 
 /* The cgroups of workers that died without cleaning up (SIGKILL): empty, and removed here. */
-void cgroup_remove_stale(void)
+static void v1_remove_stale(void)
 {
-	for (size_t i = 0; i < NCG; i++) {
-		char *base = xasprintf("/sys/fs/cgroup/%s/sockgrade", cg_names[i]);
-		DIR *d = opendir(base);
-		if (d) {
-			struct dirent *e;
-			while ((e = readdir(d))) {
-				char *end;
-				long pid = strtol(e->d_name, &end, 10);
-				if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno != ESRCH) ||
-				    (kill((pid_t)pid, 0) == 0))
-					continue;
-				char *dir = xasprintf("%s/%s", base, e->d_name);
-				rmdir(dir);
-				free(dir);
-			}
-			closedir(d);
-		}
+	for (int i = 0; i < NCG; i++) {
+		char *base = v1_base(i);
+		cg_each_numbered(base, 1, cg_rmdir);
 		free(base);
 	}
 }
+
+const struct cg_ops cg_v1_ops = {
+	.make = v1_make,
+	.enter = v1_enter,
+	.memory_limit = v1_memory_limit,
+	.set_memory_limit = v1_set_memory_limit,
+	.failcnt = v1_failcnt,
+	.kill = v1_kill,
+	.remove_stale = v1_remove_stale,
+};

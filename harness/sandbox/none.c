@@ -32,7 +32,7 @@ static void child_exec(const struct spawn *sp, pid_t parent, int in_fd, int out_
 	sigprocmask(SIG_SETMASK, &all, NULL);
 	if (setup_stdio(sp, in_fd, out_fd, err_fd, errpipe, -1) < 0)
 		report_stage(errpipe, 0);
-	if (sp->cwd && chdir(sp->cwd) < 0)
+	if (sp->cwd && chdir(sp->folder ? sp->folder : sp->cwd) < 0)
 		report_stage(errpipe, 0);
 	apply_limits(sp->lim, 0, 0);
 	exec_program(sp, errpipe);

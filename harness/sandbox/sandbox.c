@@ -292,6 +292,11 @@ int sandbox_can_split(const struct sandbox *sb)
 	return SB_BOXED(sb->mode) && !(weaken & WEAK_NETNS);
 }
 
+int sandbox_mounts_folder(const struct sandbox *sb)
+{
+	return sb->mode != SB_NONE && !(weaken & WEAK_MOUNT);
+}
+
 int sandbox_split(struct sandbox *sb, char *err)
 {
 	if (!sandbox_can_split(sb))
@@ -361,8 +366,12 @@ void sandbox_close(struct sandbox *sb)
 	sandbox_reap_boxes(sb, 1);
 	free(sb->inits);
 	for (int i = 0; i < NCG; i++) {
-		if (sb->cg[i] && cg_owned(sb, i))
+		if (sb->cg[i] && cg_owned(sb, i)) {
+			/* what the sweep could not reach (it is all student processes) */
+			if (i == CG_PIDS)
+				cgroup_kill(sb->cg[i]);
 			cgroup_remove(sb->cg[i]);
+		}
 		free(sb->cg[i]);
 	}
 	if (sb->uid_lock >= 0)
@@ -402,7 +411,9 @@ const char *cgroup_of(struct sandbox *sb, int which)
 {
 	if (sb->cg[which] || sb->cg_failed[which])
 		return sb->cg[which];
-	sb->cg[which] = cgroup_make(which, sb->worker, BOX_NPROC, sb->cg_error[which],
+	/* v2 puts a process in one cgroup: the pids one inside the memory one */
+	const char *parent = which == CG_PIDS ? cgroup_of(sb, CG_MEMORY) : NULL;
+	sb->cg[which] = cgroup_make(which, parent, sb->worker, BOX_NPROC, sb->cg_error[which],
 				    sizeof sb->cg_error[which]);
 	if (!sb->cg[which])
 		sb->cg_failed[which] = 1;

@@ -105,6 +105,9 @@ static char enter_cgroups(struct sandbox *sb, struct sbproc *p)
 	if (sb->mode != SB_ROOT || (weaken & WEAK_LIMITS))
 		return go;
 	const char *mem = p->memory_mb > 0 ? cgroup_of(sb, CG_MEMORY) : NULL;
+	const char *dirs[NCG] = { [CG_MEMORY] = mem };
+	for (int c = CG_PIDS; c < NCG; c++)
+		dirs[c] = cgroup_of(sb, c);
 	if (mem) {
 		/*
 		 * A write of the limit can cost milliseconds: only when it changes.
@@ -113,8 +116,14 @@ static char enter_cgroups(struct sandbox *sb, struct sbproc *p)
 		long bytes = p->memory_mb << 20;
 		int same = cgroup_memory_limit(mem) == bytes;
 		int rc = same ? 0 : cgroup_set_memory_limit(mem, bytes);
-		if (rc == 0)
-			rc = cgroup_join(mem, p->pid);
+		if (rc == 0) {
+			rc = cgroup_enter(dirs, p->pid);
+		} else {
+			int saved = errno;
+			dirs[CG_MEMORY] = NULL;	/* the others all the same */
+			cgroup_enter(dirs, p->pid);
+			errno = saved;
+		}
 		if (rc == 0) {
 			p->memcg = 1;
 			p->failcnt0 = cgroup_failcnt(mem);
@@ -124,14 +133,11 @@ static char enter_cgroups(struct sandbox *sb, struct sbproc *p)
 			snprintf(p->v.memory_note, sizeof p->v.memory_note, "cannot %s '%s': %s",
 				 same ? "join" : "set the limit of", mem, strerror(errno));
 		}
-	} else if (p->memory_mb > 0) {
-		snprintf(p->v.memory_note, sizeof p->v.memory_note, "memory cgroup: %s",
-			 sb->cg_error[CG_MEMORY]);
-	}
-	for (int c = CG_PIDS; c < NCG; c++) {
-		const char *dir = cgroup_of(sb, c);
-		if (dir)
-			cgroup_join(dir, p->pid);
+	} else {
+		if (p->memory_mb > 0)
+			snprintf(p->v.memory_note, sizeof p->v.memory_note, "memory cgroup: %s",
+				 sb->cg_error[CG_MEMORY]);
+		cgroup_enter(dirs, p->pid);
 	}
 	return go;
 }

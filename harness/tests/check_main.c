@@ -9,6 +9,7 @@ int main(void)
 	SRunner *sr = srunner_create(make_spec_suite());
 	srunner_add_suite(sr, make_steps_suite());
 	srunner_add_suite(sr, make_match_suite());
+	srunner_add_suite(sr, make_expr_suite());
 	srunner_add_suite(sr, make_json_suite());
 	srunner_add_suite(sr, make_sandbox_suite());
 	srunner_add_suite(sr, make_launch_suite());
@@ -19,6 +20,10 @@ int main(void)
 	srunner_add_suite(sr, make_sources_suite());
 	srunner_add_suite(sr, make_diag_suite());
 	srunner_add_suite(sr, make_import_suite());
+	srunner_add_suite(sr, make_cgroup_suite());
+	srunner_add_suite(sr, make_folder_suite());
+	srunner_add_suite(sr, make_inet_suite());
+	srunner_add_suite(sr, make_spec_check_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -169,6 +169,42 @@ START_TEST(ignore_case_every_mode)
 }
 END_TEST
 
+START_TEST(line_mode)
+{
+	size_t used;
+	long diff;
+	const char *out = "Connected\nOperand count: Operation result: 12 \r\nResult: 12\nbye";
+	size_t n = strlen(out);
+	/* a whole line, trailing spaces and \r aside; not a part of a line */
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Result: 12", out, n, 1, &used, &diff), MATCH_YES);
+	ck_assert_uint_eq(used, strlen("Connected\nOperand count: Operation result: 12 \r\nResult: 12\n"));
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Result: 1", out, n, 1, &used, &diff), MATCH_NO);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Operation result: 12", out, n, 1, &used, &diff),
+			 MATCH_NO);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Operand count: Operation result: 12", out, n, 1,
+			   &used, &diff), MATCH_YES);
+	/* leading spaces count */
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Connected", " Connected\n", 11, 1, &used, &diff),
+			 MATCH_NO);
+	/* trailing blanks of the expected text do not matter either */
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "Connected  ", "Connected\n", 10, 1, &used, &diff),
+			 MATCH_YES);
+	/* the last line, without its newline, counts only once no more can come */
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "bye", out, n, 0, &used, &diff), MATCH_MORE);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "bye", out, n, 1, &used, &diff), MATCH_YES);
+	ck_assert_uint_eq(used, n);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "by", out, n, 1, &used, &diff), MATCH_NO);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "", "", 0, 0, &used, &diff), MATCH_MORE);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "x", "", 0, 1, &used, &diff), MATCH_NO);
+	/* NUL bytes in a line are bytes like the others */
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "a", "a\0\nb\n", 5, 1, &used, &diff), MATCH_NO);
+	/* ignore_case: the same one implementation */
+	ck_assert_int_eq(mi(MATCH_LINE, TOL_NONE, "result: 12", out, n, 1, &used, &diff), MATCH_YES);
+	ck_assert_int_eq(m(MATCH_LINE, TOL_NONE, "result: 12", out, n, 1, &used, &diff), MATCH_NO);
+	ck_assert_int_eq(match_mode_parse("line"), MATCH_LINE);
+}
+END_TEST
+
 Suite *make_match_suite(void)
 {
 	Suite *s = suite_create("match");
@@ -181,6 +217,7 @@ Suite *make_match_suite(void)
 	tcase_add_test(tc, bad_regex_is_an_error);
 	tcase_add_test(tc, binary_data);
 	tcase_add_test(tc, ignore_case_every_mode);
+	tcase_add_test(tc, line_mode);
 	suite_add_tcase(s, tc);
 	return s;
 }

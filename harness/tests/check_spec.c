@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fields.h"
 #include "spec.h"
 #include "suites.h"
 #include "util.h"
@@ -155,7 +156,7 @@ END_TEST
 START_TEST(writes_back_what_it_read)
 {
 	static const char *const specs[] = { "specs/hello.yaml", "specs/echo.yaml",
-					     "specs/uecho.yaml", "specs/echo_mp.yaml" };
+					     "specs/uecho.yaml", "specs/echo_mp.yaml", "specs/op.yaml" };
 	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
 		struct spec *a = NULL, *b = NULL, *c = NULL;
 		char err[ERRLEN];
@@ -188,6 +189,22 @@ START_TEST(writes_back_what_it_read)
 									u->value.len), 0);
 				}
 				ck_assert_uint_eq(u->nopts, v->nopts);
+				ck_assert_int_eq(!u->value.fields, !v->value.fields);
+				if (u->value.fields) {
+					const struct fields *fu = u->value.fields, *fv = v->value.fields;
+					ck_assert_uint_eq(fu->n, fv->n);
+					ck_assert_int_eq(fu->order, fv->order);
+					for (size_t f = 0; f < fu->n; f++) {
+						ck_assert_int_eq(fu->v[f].type, fv->v[f].type);
+						ck_assert_int_eq(fu->v[f].order, fv->v[f].order);
+						ck_assert_str_eq(fu->v[f].into ? fu->v[f].into : "-",
+								 fv->v[f].into ? fv->v[f].into : "-");
+						ck_assert_uint_eq(fu->v[f].len, fv->v[f].len);
+						if (fu->v[f].len)
+							ck_assert_int_eq(memcmp(fu->v[f].text, fv->v[f].text,
+										fu->v[f].len), 0);
+					}
+				}
 			}
 			if (x->hidden) {
 				ck_assert_ptr_null(strstr(vis.buf, x->name));
@@ -376,6 +393,199 @@ START_TEST(deep_nesting_and_second_document)
 }
 END_TEST
 
+/* A substitution that keeps the text as written: the fields' own encoding is what is tested. */
+static int copy_text(void *ctx, const char *t, size_t len, struct strbuf *out)
+{
+	(void)ctx;
+	sb_add(out, t, len);
+	return 0;
+}
+
+static void field_bytes_are(const struct step *st, const char *want, size_t wlen)
+{
+	struct strbuf b = STRBUF_INIT;
+	struct field_slot *sl = NULL;
+	char err[ERRLEN] = "";
+	ck_assert_ptr_nonnull(st->value.fields);
+	ck_assert_msg(fields_bytes(st->value.fields, copy_text, NULL, &b, &sl, err) == 0, "%s", err);
+	ck_assert_uint_eq(b.len, wlen);
+	ck_assert_msg(!memcmp(b.buf, want, wlen), "bytes differ");
+	free(sl);
+	sb_release(&b);
+}
+
+START_TEST(binary_fields_in_the_order_written)
+{
+	struct spec *s = load_ok(HEAD "probes:\n"
+				 "  - name: p\n"
+				 "    steps:\n"
+				 "      - send: {u8: 3, i16: [-2, 258], order: big, text: \"+\"}\n"
+				 "      - send: [{u16: 1}, {u16: 2, order: little}, {u32: 0x01020304}, {i8: -1}]\n"
+				 "      - send: [{u64: 18446744073709551615}, {order: little}, {i64: 1}]\n"
+				 "      - expect: [{u8: {into: n}}, {i32: \"{= n * 2}\"}]\n"
+				 "        match: prefix\n");
+	const struct step *st = s->probes[0].steps;
+	field_bytes_are(&st[0], "\x03\xff\xfe\x01\x02+", 6);
+	field_bytes_are(&st[1], "\x00\x01\x02\x00\x01\x02\x03\x04\xff", 9);
+	field_bytes_are(&st[2], "\xff\xff\xff\xff\xff\xff\xff\xff\x01\0\0\0\0\0\0\0", 16);
+	/* a field read into a variable is a slot of its width */
+	struct strbuf b = STRBUF_INIT;
+	struct field_slot *sl = NULL;
+	char err[ERRLEN] = "";
+	ck_assert_int_eq(fields_bytes(st[3].value.fields, copy_text, NULL, &b, &sl, err), -1);
+	ck_assert_msg(strstr(err, "not a whole number"), "%s", err);
+	free(sl);
+	sb_release(&b);
+	ck_assert_str_eq(st[3].value.fields->v[0].into, "n");
+	/* decoding: signed and unsigned, each order */
+	struct field_slot one = { &st[0].value.fields->v[1], 0, 2, FIELD_ORDER_BIG };
+	struct strbuf d = STRBUF_INIT;
+	field_decode(&one, (const unsigned char *)"\xff\xfe", &d);
+	ck_assert_str_eq(d.buf, "-2");
+	sb_reset(&d);
+	struct field_slot u = { &st[1].value.fields->v[1], 0, 2, FIELD_ORDER_LITTLE };
+	field_decode(&u, (const unsigned char *)"\xff\xfe", &d);
+	ck_assert_str_eq(d.buf, "65279");
+	sb_release(&d);
+
+	/* written back and read again: the same bytes */
+	struct strbuf out = STRBUF_INIT;
+	spec_write(s, 0, &out);
+	struct spec *again = load_ok(out.buf);
+	field_bytes_are(&again->probes[0].steps[0], "\x03\xff\xfe\x01\x02+", 6);
+	field_bytes_are(&again->probes[0].steps[1], "\x00\x01\x02\x00\x01\x02\x03\x04\xff", 9);
+	ck_assert_str_eq(again->probes[0].steps[3].value.fields->v[0].into, "n");
+	sb_release(&out);
+	spec_free(again);
+	spec_free(s);
+}
+END_TEST
+
+START_TEST(binary_field_errors)
+{
+#define STEP(x) HEAD "probes:\n  - name: p\n    steps:\n      - " x "\n"
+	load_bad(STEP("send: {u8: 256}"), "t.yaml:9:20: u8: '256' is not a whole number that fits "
+		 "in u8 (write a number, \"{name}\" or \"{= expression}\")");
+	load_bad(STEP("send: {i8: -129}"), "t.yaml:9:20: i8: '-129' is not a whole number that fits "
+		 "in i8 (write a number, \"{name}\" or \"{= expression}\")");
+	load_bad(STEP("send: {u8: 1, u8: 2}"), "t.yaml:9:23: 'u8' is given twice in these fields: "
+		 "write them as a list of one-key mappings (- u8: ...), or give a list (u8: [..., ...])");
+	load_bad(STEP("send: {u33: 1}"), "t.yaml:9:16: unknown field 'u33' (did you mean 'u32'?)");
+	load_bad(STEP("send: {i32: {into: x}}"), "t.yaml:9:21: i32: a value to send is a number or a "
+		 "text such as \"{a}\"; into: is for expect");
+	load_bad(STEP("expect: {text: {into: x}}"), "t.yaml:9:24: text: a text has no length of its "
+		 "own, so it cannot be read into a variable: read it with an integer field, or expect "
+		 "the text");
+	load_bad(STEP("send: [{u8: 1, i32: 2}]"), "t.yaml:9:24: one item, one field: put 'i32' in "
+		 "an item of its own (- i32: ...)");
+	load_bad(STEP("send: {u8: 1, order: sideways}"), "t.yaml:9:30: order: 'sideways' is not one "
+		 "of network, little, big, host");
+	load_bad(STEP("send: [{order: host}, {order: big}, {u8: 1}]"), "t.yaml:9:39: order: is given "
+		 "twice for these fields: give it once, or beside one field in a list item ({i32: "
+		 "\"{a}\", order: little})");
+	load_bad(STEP("send: {order: host}"), "t.yaml:9:15: no field: write at least one, such as "
+		 "{u8: 3}");
+	load_bad(STEP("expect: {u8: 1}\n        length: 4"), "t.yaml:10:17: 'length' cannot go with "
+		 "binary fields, which say every byte: remove it, or write a text instead of fields");
+	load_bad(STEP("expect: {u8: 1}\n        match: regex"), "t.yaml:10:16: match: regex cannot go "
+		 "with binary fields: write exact (the fields and nothing more) or prefix (the rest "
+		 "stays for the next step)");
+	/* fields only where a step takes them */
+	load_bad(STEP("udp_send: {u8: 1}"), "t.yaml:9:19: 'udp_send' must be a scalar, not a mapping");
+}
+END_TEST
+
+START_TEST(random_integers_and_choices)
+{
+	struct spec *s = load_ok(STEP("random: a\n        min: -5\n        max: 5") "      - random: "
+				 "b\n        choice: [\"+\", \"-\"]\n      - random: c\n        min: 0\n"
+				 "        max: 18446744073709551615\n");
+	ck_assert_str_eq(step_opt(&s->probes[0].steps[0], "min")->text, "-5");
+	ck_assert_uint_eq(step_opt(&s->probes[0].steps[1], "choice")->nlist, 2);
+	spec_free(s);
+	load_bad(STEP("random: a\n        min: 5\n        max: -5"), "t.yaml:11:14: max -5 is below "
+		 "min 5 (or mixes a negative min with a max past 2^63 - 1)");
+	load_bad(STEP("random: a\n        min: 5"), "t.yaml:10:14: random with 'min' needs 'max' too "
+		 "(min: -100, max: 100)");
+	load_bad(STEP("random: a\n        min: x\n        max: 5"), "t.yaml:10:14: min: 'x' is not a "
+		 "whole number (write -100 or 4294967295)");
+	load_bad(STEP("random: a\n        min: 1\n        max: 5\n        length: 3"), "t.yaml:12:17: "
+		 "'length' is for random text, not with 'min': remove one of them");
+	load_bad(STEP("random: a\n        choice: [x]\n        min: 1"), "t.yaml:11:14: 'min' and "
+		 "'choice' contradict each other: random gives a number from min to max, or one item of "
+		 "choice");
+	load_bad(STEP("random: a\n        choice: []"), "t.yaml:10:17: choice: an empty list: give the "
+		 "values to choose from, such as [\"+\", \"-\", \"*\"]");
+#undef STEP
+}
+END_TEST
+
+START_TEST(match_line_on_output_only)
+{
+#define STEP(x) HEAD "probes:\n  - name: p\n    steps:\n      - " x "\n"
+	struct spec *s = load_ok(STEP("expect_stdout: \"Result: 3\"\n        match: line\n"
+				      "        ignore_case: true"));
+	ck_assert_str_eq(step_opt(&s->probes[0].steps[0], "match")->text, "line");
+	spec_free(s);
+	load_bad(STEP("expect: \"x\"\n        match: line"), "t.yaml:10:16: 'match': 'line' is not "
+		 "one of exact, prefix, contains, regex");
+#undef STEP
+}
+END_TEST
+
+/*
+ * specs/FORMAT.md names every key and step the loader accepts, as the tables
+ * of spec.c and steps.c list them: a step written as its syntax ("`send:"),
+ * a key or an option in backquotes ("`conn`", "`pieces: N`") or as a key of a
+ * YAML example ("    points: 3"). A name added to
+ * a table without its documentation fails here.
+ */
+static int documented(const char *doc, const char *name, const char *ends)
+{
+	size_t n = strlen(name);
+	for (const char *p = doc; (p = strchr(p, '`')); p++)
+		if (!strncmp(p + 1, name, n) && p[1 + n] && strchr(ends, p[1 + n]))
+			return 1;
+	/* or as a key of a YAML example: a line "    name:" or "  - name:" */
+	for (const char *p = doc; (p = strchr(p, '\n')); ) {
+		p++;
+		p += strspn(p, " ");
+		if (!strncmp(p, "- ", 2))
+			p += 2;
+		if (!strncmp(p, name, n) && p[n] == ':')
+			return 1;
+	}
+	return 0;
+}
+
+START_TEST(format_document_names_every_key)
+{
+	struct strbuf doc = STRBUF_INIT;
+	struct strbuf missing = STRBUF_INIT;
+	ck_assert_msg(read_file("specs/FORMAT.md", &doc) == 0, "cannot read specs/FORMAT.md");
+
+	size_t nk, nd;
+	const struct spec_keyset *ks = spec_keysets(&nk);
+	ck_assert_uint_gt(nk, 0);
+	for (size_t i = 0; i < nk; i++)
+		for (size_t j = 0; j < ks[i].n; j++)
+			if (!documented(doc.buf, ks[i].keys[j], "`:"))
+				sb_addf(&missing, " %s key '%s';", ks[i].where, ks[i].keys[j]);
+	const struct step_def *d = step_defs(&nd);
+	ck_assert_uint_gt(nd, 0);
+	for (size_t i = 0; i < nd; i++) {
+		if (!documented(doc.buf, d[i].name, ":"))
+			sb_addf(&missing, " step '%s';", d[i].name);
+		for (const struct opt_def *o = d[i].opts; o->key; o++)
+			if (!documented(doc.buf, o->key, "`:"))
+				sb_addf(&missing, " option '%s' of '%s';", o->key, d[i].name);
+	}
+	ck_assert_msg(missing.len == 0, "specs/FORMAT.md does not describe:%s", missing.buf);
+	sb_release(&missing);
+	sb_release(&doc);
+}
+END_TEST
+
 Suite *make_spec_suite(void)
 {
 	Suite *s = suite_create("spec");
@@ -396,6 +606,11 @@ Suite *make_spec_suite(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, deep_nesting_and_second_document);
 	tcase_add_test(tc, non_ascii_text);
+	tcase_add_test(tc, binary_fields_in_the_order_written);
+	tcase_add_test(tc, binary_field_errors);
+	tcase_add_test(tc, random_integers_and_choices);
+	tcase_add_test(tc, match_line_on_output_only);
+	tcase_add_test(tc, format_document_names_every_key);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -3,7 +3,8 @@
 # each run with a seed of its own and no coverage, and fails on any probe whose verdict
 # differs between runs. The samples are those whose verdict once hung on the scheduler:
 # restarts without SO_REUSEADDR (forking servers whose child closes after the parent
-# included), SIGCHLD handlers that reap once per signal, children that outlive their parent.
+# included), SIGCHLD handlers that reap once per signal, children that outlive their parent;
+# a calculator server that reads its request with one read() (the request sent in pieces).
 # Usage: determinism.sh path/to/sockgrade [RUNS]
 set -u
 bin=${1:?usage: determinism.sh SOCKGRADE [RUNS]}
@@ -14,7 +15,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr
 echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
-hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr"
+hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr
+op/correct op/one_read op/no_accept_loop"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}

@@ -544,8 +544,17 @@ def cmd_cgroups(args):
     """Cgroups and box folders a run left (by its workers' pids)."""
     res = json.load(open(args[0]))
     left = []
-    for ctrl in ("memory", "pids"):
-        base = f"/sys/fs/cgroup/{ctrl}/sockgrade"
+    # under the grader's own cgroup (this script's): v1 per controller, v2 one tree
+    own = {}
+    for line in open("/proc/self/cgroup"):
+        _, ctrls, path = line.rstrip("\n").split(":", 2)
+        for c in ctrls.split(",") if ctrls else [""]:
+            own[c] = path.rstrip("/")
+    if os.path.exists("/sys/fs/cgroup/cgroup.controllers"):
+        bases = {"v2": "/sys/fs/cgroup%s/sockgrade" % own.get("", "").removesuffix("/sockgrade-procs")}
+    else:
+        bases = {c: "/sys/fs/cgroup/%s%s/sockgrade" % (c, own.get(c, "")) for c in ("memory", "pids")}
+    for ctrl, base in bases.items():
         for e in os.listdir(base) if os.path.isdir(base) else []:
             if e.split("-")[0].isdigit() and int(e.split("-")[0]) in res["workers"]:
                 left.append(f"{ctrl}/sockgrade/{e}")

@@ -7,6 +7,7 @@
 Suite *make_spec_suite(void);
 Suite *make_steps_suite(void);
 Suite *make_match_suite(void);
+Suite *make_expr_suite(void);
 Suite *make_json_suite(void);
 Suite *make_sandbox_suite(void);
 Suite *make_launch_suite(void);
@@ -17,5 +18,9 @@ Suite *make_term_suite(void);
 Suite *make_sources_suite(void);
 Suite *make_diag_suite(void);
 Suite *make_import_suite(void);
+Suite *make_cgroup_suite(void);
+Suite *make_folder_suite(void);
+Suite *make_inet_suite(void);
+Suite *make_spec_check_suite(void);
 
 #endif

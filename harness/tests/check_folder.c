@@ -1,0 +1,165 @@
+/* A probe's own folder (folder.c), and the file names the file steps accept (spec.c). */
+#include <check.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "folder.h"
+#include "spec.h"
+#include "suites.h"
+#include "util.h"
+
+static void put(const char *dir, const char *name, const char *text, mode_t mode)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write_all(fd, text, strlen(text)), 0);
+	close(fd);
+	chmod(p, mode);
+	free(p);
+}
+
+static char *text_of(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct strbuf sb = STRBUF_INIT;
+	int rc = read_file(p, &sb);
+	free(p);
+	if (rc < 0) {
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static int exists(const char *dir, const char *name)
+{
+	char *p = xasprintf("%s/%s", dir, name);
+	struct stat st;
+	int rc = lstat(p, &st) == 0;
+	free(p);
+	return rc;
+}
+
+/* Files, folders and permission bits are copied; links and the other probes' copies are not. */
+START_TEST(copy_leaves_out_links_and_other_copies)
+{
+	char dir[] = "/tmp/check_folder.XXXXXX";
+	char err[ERRLEN] = "";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "server", "#!binary", 0755);
+	put(dir, "notes.txt", "hello", 0644);
+	char *sub = xasprintf("%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	put(sub, "deep.c", "int x;", 0600);
+	char *lnk = xasprintf("%s/link", dir);
+	ck_assert_int_eq(symlink("/etc/passwd", lnk), 0);
+	char *other = folder_path(dir, 3);
+	ck_assert_int_eq(mkdir(other, 0755), 0);
+	put(other, "secret", "another probe's file", 0644);
+
+	char *copy = folder_path(dir, 0);
+	ck_assert_msg(folder_copy(dir, copy, err) == 0, "%s", err);
+	char *t = text_of(copy, "notes.txt");
+	ck_assert_str_eq(t, "hello");
+	free(t);
+	struct stat st;
+	char *bin = xasprintf("%s/server", copy);
+	ck_assert_int_eq(stat(bin, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0755);
+	char *csub = xasprintf("%s/sub", copy);
+	t = text_of(csub, "deep.c");
+	ck_assert_str_eq(t, "int x;");
+	free(t);
+	ck_assert(!exists(copy, "link"));
+	ck_assert(!exists(copy, FOLDER_PREFIX "3"));
+	ck_assert(!exists(copy, FOLDER_PREFIX "0"));
+	/* a copy is made once: an existing folder is an error, not a merge */
+	ck_assert_int_eq(folder_copy(dir, copy, err), -1);
+
+	remove_tree(dir);
+	free(sub);
+	free(lnk);
+	free(other);
+	free(copy);
+	free(bin);
+	free(csub);
+}
+END_TEST
+
+/* Coverage data goes back to the scratch folder, replacing the older counts; nothing else moves. */
+START_TEST(gcda_files_go_back)
+{
+	char dir[] = "/tmp/check_folder.XXXXXX";
+	char err[ERRLEN] = "";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "a.gcda", "old counts", 0644);
+	char *sub = xasprintf("%s/lib", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	char *copy = folder_path(dir, 1);
+	ck_assert_msg(folder_copy(dir, copy, err) == 0, "%s", err);
+	put(copy, "a.gcda", "new counts", 0644);
+	put(copy, "out.bin", "a program's file", 0644);
+	char *csub = xasprintf("%s/lib", copy);
+	put(csub, "b.gcda", "lib counts", 0644);
+	ck_assert_msg(folder_take_gcda(copy, dir, err) == 0, "%s", err);
+	char *t = text_of(dir, "a.gcda");
+	ck_assert_str_eq(t, "new counts");
+	free(t);
+	t = text_of(sub, "b.gcda");
+	ck_assert_str_eq(t, "lib counts");
+	free(t);
+	ck_assert(!exists(dir, "out.bin"));
+	ck_assert(!exists(copy, "a.gcda"));
+	remove_tree(dir);
+	free(sub);
+	free(copy);
+	free(csub);
+}
+END_TEST
+
+#define HEAD "lab: t\nprograms:\n  srv:\n    sources: [srv.c]\n    argv: [\"{port}\"]\n"
+
+static void load_bad(const char *text, const char *want)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN] = "";
+	ck_assert_int_eq(spec_load_string("t.yaml", text, strlen(text), &s, err), -1);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(err, want);
+}
+
+/* A file step names a plain file of the program's folder: never a path out of it. */
+START_TEST(file_names_are_plain)
+{
+	struct spec *s = NULL;
+	char err[ERRLEN] = "";
+	const char *ok = HEAD "probes:\n  - name: p\n    steps:\n"
+			 "      - write_file: data.bin\n        random: 1MiB\n        var: payload\n"
+			 "      - start: srv\n"
+			 "      - expect_file: out.bin\n        text: \"{payload}\"\n";
+	ck_assert_msg(spec_load_string("t.yaml", ok, strlen(ok), &s, err) == 0, "%s", err);
+	ck_assert_int_eq(step_opt(&s->probes[0].steps[0], "random")->num, 1 << 20);
+	spec_free(s);
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - write_file: ../x\n",
+		 "t.yaml:9:21: 'write_file': '../x' is not a plain file name: write a name in the "
+		 "program's folder such as data.bin (no '/', not '.' or '..')");
+	load_bad(HEAD "probes:\n  - name: p\n    steps:\n      - expect_file: ..\n        size: 3\n",
+		 "t.yaml:9:22: 'expect_file': '..' is not a plain file name: write a name in the "
+		 "program's folder such as data.bin (no '/', not '.' or '..')");
+}
+END_TEST
+
+Suite *make_folder_suite(void)
+{
+	Suite *s = suite_create("folder");
+	TCase *tc = tcase_create("folder");
+	tcase_add_test(tc, copy_leaves_out_links_and_other_copies);
+	tcase_add_test(tc, gcda_files_go_back);
+	tcase_add_test(tc, file_names_are_plain);
+	suite_add_tcase(s, tc);
+	return s;
+}
