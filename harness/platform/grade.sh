@@ -7,7 +7,8 @@
 #   SUBMISSION  the hand-in as uploaded: files possibly in a folder, possibly misnamed
 # The reference is not needed: its answers were recorded when the package was made, and
 # `sockgrade grade --recorded` grades against them. Deadlines are scaled to the CPU share
-# the container has (cpu.max or cpu.cfs_quota_us / cpu.cfs_period_us, at most nproc):
+# the container has (cpu.max or cpu.cfs_quota_us / cpu.cfs_period_us of its own cgroup and
+# those above it, at most nproc):
 # TIME_SCALE = 1 / share when the share is below one CPU; TIME_SCALE in the environment wins.
 # Everything printed here is the instructor's (Gradescope keeps stdout from students).
 set -u
@@ -21,19 +22,45 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sockgrade-platform.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$(dirname "$out")"
 
-# The CPU share of this container: quota / period of its cgroup (v2, then v1), else nproc.
+# The CPU share this process has: the smallest quota / period of its own cgroup and the
+# cgroups above it (v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us), at most nproc.
+# In a container the cgroup namespace makes its own cgroup "/"; in the test's emulation it is not.
 cpu_share() {
-	local q="" p="" n
+	local n q p path dir best line ctrls
 	n=$(nproc 2>/dev/null || echo 1)
-	if [ -r /sys/fs/cgroup/cpu.max ]; then
-		read -r q p </sys/fs/cgroup/cpu.max
-	elif [ -r /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
-		q=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us)
-		p=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)
-		[ "$q" = -1 ] && q=max
-	fi
-	awk -v q="${q:-max}" -v p="${p:-0}" -v n="$n" 'BEGIN {
-		s = (q == "max" || p + 0 <= 0) ? n : q / p; if (s > n) s = n; printf "%.3f\n", s }'
+	best=$n
+	while IFS= read -r line; do
+		ctrls=${line#*:}
+		path=${ctrls#*:}
+		path=${path%/}
+		ctrls=${ctrls%%:*}
+		if [ -z "$ctrls" ]; then
+			dir=/sys/fs/cgroup$path
+			while :; do
+				if [ -r "$dir/cpu.max" ]; then
+					read -r q p <"$dir/cpu.max"
+					[ "$q" != max ] && best=$(awk -v b="$best" -v q="$q" -v p="$p" 'BEGIN { s = q / p; print (s < b ? s : b) }')
+				fi
+				[ "${#dir}" -le 14 ] && break # /sys/fs/cgroup
+				dir=$(dirname "$dir")
+			done
+		elif [[ ",$ctrls," == *,cpu,* ]]; then
+			for base in "/sys/fs/cgroup/$ctrls" /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do
+				[ -d "$base" ] && break
+			done
+			dir=$base$path
+			while :; do
+				if [ -r "$dir/cpu.cfs_quota_us" ]; then
+					q=$(cat "$dir/cpu.cfs_quota_us")
+					p=$(cat "$dir/cpu.cfs_period_us")
+					[ "$q" -gt 0 ] 2>/dev/null && best=$(awk -v b="$best" -v q="$q" -v p="$p" 'BEGIN { s = q / p; print (s < b ? s : b) }')
+				fi
+				[ "${#dir}" -le "${#base}" ] && break
+				dir=$(dirname "$dir")
+			done
+		fi
+	done </proc/self/cgroup
+	awk -v s="$best" 'BEGIN { printf "%.3f\n", s }'
 }
 share=$(cpu_share)
 scale=${TIME_SCALE:-$(awk -v s="$share" 'BEGIN { printf "%.2f\n", s < 1 ? 1 / s : 1 }')}

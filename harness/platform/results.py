@@ -37,9 +37,10 @@ def build_problems(res):
     return ["%s: %s" % (p.get("name"), p.get("why") or "not built") for p in progs if not p.get("ok")]
 
 
-def nothing_built(res):
+def any_not_built(res):
+    """A program of the lab did not build: PrairieLearn's "not gradable" (no attempt spent)."""
     progs = ((res.get("extra_data") or {}).get("build") or {}).get("programs") or []
-    return bool(progs) and not any(p.get("ok") for p in progs)
+    return any(not p.get("ok") for p in progs)
 
 
 def transcript_html(probe):
@@ -106,7 +107,7 @@ def prairielearn(res, notes):
         return {"gradable": False, "score": 0,
                 "message": "the grader failed on this submission (not your fault): "
                 + str(ed["harness_error"]), "tests": []}
-    if nothing_built(res):
+    if any_not_built(res):
         return {"gradable": False, "score": 0,
                 "message": "your submission does not build:\n" + "\n".join(build_problems(res)),
                 "output": summary(res, notes), "tests": []}

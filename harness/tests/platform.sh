@@ -21,7 +21,9 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 work=$(mktemp -d /tmp/sockgrade-platform-test.XXXXXX)
 cg=""
+cpucg=""
 cleanup() {
+	[ -n "$cpucg" ] && [ "$cpucg" != "$cg" ] && rmdir "$cpucg" 2>/dev/null
 	[ -n "$cg" ] && rmdir "$cg" 2>/dev/null
 	rm -rf "$work"
 }
@@ -42,15 +44,25 @@ if [ -z "$cg" ] && [ -d /sys/fs/cgroup/memory ] && mkdir "/sys/fs/cgroup/memory/
 fi
 [ -n "$cg" ] && echo "memory cgroup: $cg (768 MB)" ||
 	echo "no writable memory cgroup here (neither v2 nor v1): the container runs without one"
+# half a CPU, as Gradescope gives by default: cpu.max in the v2 cgroup, else a v1 cpu cgroup
+cpucg=""
+if [ -n "$cg" ] && [ -f "$cg/cgroup.controllers" ] && grep -qw cpu "$(dirname "$cg")/cgroup.subtree_control" 2>/dev/null; then
+	echo "50000 100000" >"$cg/cpu.max" && cpucg=$cg
+elif [ -d /sys/fs/cgroup/cpu ] && mkdir "/sys/fs/cgroup/cpu/sockgrade-platform.$$" 2>/dev/null; then
+	cpucg=/sys/fs/cgroup/cpu/sockgrade-platform.$$
+	echo 100000 >"$cpucg/cpu.cfs_period_us" && echo 50000 >"$cpucg/cpu.cfs_quota_us" ||
+		{ rmdir "$cpucg"; cpucg=""; }
+fi
+[ -n "$cpucg" ] && echo "cpu: half a CPU ($cpucg)" || echo "no writable cpu cgroup here: the container has the machine's CPUs"
 
 # A command as the container's grader: in the cgroup, caps dropped, namespaces refused.
 contained() {
-	if [ -n "$cg" ]; then
-		sh -c 'echo $$ >"$1/cgroup.procs" && shift && exec "$@"' sh "$cg" "$nons" "$@"
-	else
-		"$nons" "$@"
-	fi
+	sh -c 'for c in $1 $2; do echo $$ >"$c/cgroup.procs" || exit 125; done; shift 2; exec "$@"' \
+		sh "$cg" "$([ "$cpucg" != "$cg" ] && echo "$cpucg")" "$nons" "$@"
 }
+
+# box users' processes already running (another grader on this machine): not this test's
+ps -eo pid=,uid= | awk '$2 >= 1100000000 { print $1 }' | sort >"$work/before.pids"
 
 # the emulation itself must refuse what Docker refuses
 if contained unshare -n true 2>/dev/null; then bad "nons: unshare -n still works"; else ok "nons refuses unshare"; fi
@@ -116,6 +128,10 @@ field "$work/gs-correct.json" 'd["extra_data"]["sandbox"]' | grep -qx container 
 [ "$(field "$work/gs-correct.json" 'sorted(set(t["visibility"] for t in d["tests"]))')" = "['after_published', 'visible']" ] &&
 	ok "gradescope: hidden probes are after_published" || bad "gradescope: visibilities $(field "$work/gs-correct.json" 'sorted(set(t["visibility"] for t in d["tests"]))')"
 grep -q "container mode" "$work/gs-correct.json" && ok "gradescope: the output names the mode" || bad "gradescope: the mode is not said"
+if [ -n "$cpucg" ]; then
+	grep -q "CPU share 0.500, TIME_SCALE 2.00" "$work/gs-correct.log" &&
+		ok "gradescope: half a CPU measured, deadlines doubled" || bad "gradescope: CPU share not measured: $(grep 'CPU share' "$work/gs-correct.log")"
+fi
 
 # misnamed files, nested in a folder
 mkdir -p "$work/nested/My Lab 1"
@@ -144,8 +160,14 @@ for h in fork_bomb memory_hog; do
 	[ "$(field "$work/gs-after-$h.json" 'd["score"] == d["extra_data"]["max_score"]')" = True ] &&
 		ok "gradescope: correct still full after $h" || bad "gradescope: correct after $h got $(field "$work/gs-after-$h.json" 'd["score"]')"
 done
-left=$(ps -eo uid= | awk '$1 >= 1100000000' | wc -l)
-[ "$left" = 0 ] && ok "no box user's process left" || bad "$left processes of box users left"
+# what the gradings left running: processes in the test's cgroup, or (without one) box users'
+# processes that were not there before this test began
+if [ -n "$cg" ]; then
+	left=$(wc -l <"$cg/cgroup.procs")
+else
+	left=$(ps -eo pid=,uid= | awk '$2 >= 1100000000 { print $1 }' | sort | comm -13 "$work/before.pids" - | wc -l)
+fi
+[ "$left" = 0 ] && ok "no process of the gradings left" || bad "$left processes of the gradings left"
 
 python3 harness/tests/validate_results.py "$work"/gs-*.json >"$work/schema.log" &&
 	ok "gradescope: every results.json passes the schema" || { cat "$work/schema.log"; bad "schema"; }
