@@ -156,7 +156,8 @@ END_TEST
 START_TEST(writes_back_what_it_read)
 {
 	static const char *const specs[] = { "specs/hello.yaml", "specs/echo.yaml",
-					     "specs/uecho.yaml", "specs/echo_mp.yaml", "specs/op.yaml" };
+					     "specs/uecho.yaml", "specs/echo_mp.yaml", "specs/op.yaml",
+					     "specs/chat.yaml" };
 	for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
 		struct spec *a = NULL, *b = NULL, *c = NULL;
 		char err[ERRLEN];

@@ -4,7 +4,9 @@
 # differs between runs. The samples are those whose verdict once hung on the scheduler:
 # restarts without SO_REUSEADDR (forking servers whose child closes after the parent
 # included), SIGCHLD handlers that reap once per signal, children that outlive their parent;
-# a calculator server that reads its request with one read() (the request sent in pieces).
+# a calculator server that reads its request with one read() (the request sent in pieces);
+# chat servers whose verdict hangs on the order in which a FIN, an RST and other clients'
+# lines reach them, or on a silence while a line is incomplete.
 # Usage: determinism.sh path/to/sockgrade [RUNS]
 set -u
 bin=${1:?usage: determinism.sh SOCKGRADE [RUNS]}
@@ -16,7 +18,9 @@ trap 'rm -rf "$tmp"' EXIT
 samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr
 echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
 hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr
-op/correct op/one_read op/no_accept_loop"
+op/correct op/one_read op/no_accept_loop
+chat/correct chat/closed_fd_in_set chat/exits_on_reset chat/sigpipe chat/relays_partial_reads
+chat/blocks_reading_line chat/relays_to_sender"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}
