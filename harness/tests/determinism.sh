@@ -4,7 +4,10 @@
 # differs between runs. The samples are those whose verdict once hung on the scheduler:
 # restarts without SO_REUSEADDR (forking servers whose child closes after the parent
 # included), SIGCHLD handlers that reap once per signal, children that outlive their parent;
-# a calculator server that reads its request with one read() (the request sent in pieces).
+# a calculator server that reads its request with one read() (the request sent in pieces);
+# web servers whose verdict hangs on what one read() returns: one that reads its request
+# with a single read() (sent in pieces), one that exits when read() fails with ECONNRESET (a
+# client resets mid-request), and the correct one.
 # Usage: determinism.sh path/to/sockgrade [RUNS]
 set -u
 bin=${1:?usage: determinism.sh SOCKGRADE [RUNS]}
@@ -16,7 +19,8 @@ trap 'rm -rf "$tmp"' EXIT
 samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr
 echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
 hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr
-op/correct op/one_read op/no_accept_loop"
+op/correct op/one_read op/no_accept_loop
+webserv/correct webserv/one_read_request webserv/dies_on_reset"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}
