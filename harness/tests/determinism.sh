@@ -6,7 +6,10 @@
 # included), SIGCHLD handlers that reap once per signal, children that outlive their parent;
 # a calculator server that reads its request with one read() (the request sent in pieces);
 # chat servers whose verdict hangs on the order in which a FIN, an RST and other clients'
-# lines reach them, or on a silence while a line is incomplete.
+# lines reach them, or on a silence while a line is incomplete;
+# web servers whose verdict hangs on what one read() returns: one that reads its request
+# with a single read() (sent in pieces), one that exits when read() fails with ECONNRESET (a
+# client resets mid-request), and the correct one.
 # Usage: determinism.sh path/to/sockgrade [RUNS]
 set -u
 bin=${1:?usage: determinism.sh SOCKGRADE [RUNS]}
@@ -20,7 +23,8 @@ echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
 hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr
 op/correct op/one_read op/no_accept_loop
 chat/correct chat/closed_fd_in_set chat/exits_on_reset chat/sigpipe chat/relays_partial_reads
-chat/blocks_reading_line chat/relays_to_sender"
+chat/blocks_reading_line
+webserv/correct webserv/one_read_request webserv/dies_on_reset"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}

@@ -117,6 +117,7 @@ echo|fixed_port|restarts at once on the same port|listens on port 9190, a fixed 
 echo|segv_on_reset|survives a client reset while it reads|echo_server was killed by SIGSEGV (an invalid memory access: 
 hello|correct|sends the greeting|sent a trailing NUL (tolerated)
 chat|sigpipe|survives a client that resets while lines are relayed to it|killed by SIGPIPE (it wrote to a connection the client had reset): ignore SIGPIPE or send with MSG_NOSIGNAL
+webserv|dies_on_reset|survives a client that resets mid-request|webserv had ended: exited with status 1
 CASES
 "$bin" selfcheck --no-coverage --reports "$tmp/sc" "$top/specs/hello.yaml" "$top/submissions/hello/no_htons" >"$tmp/sc.log" 2>&1
 if grep -q "listens on the port given in argv: hello_server listens on port [0-9]* = the port you were given with its bytes swapped: use htons(), not htonl() or no conversion" "$tmp/sc.log" &&
