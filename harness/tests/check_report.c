@@ -1,3 +1,4 @@
+/* (1k lines: 18 tests of the pages and class files of report/, each building the results it renders) */
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
