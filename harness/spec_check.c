@@ -69,6 +69,8 @@ static const struct name_rule name_rules[] = {
 	{ STEP_UDP_EXPECT, "socket", "u", NS_UDP, 0 },
 	{ STEP_UDP_EXPECT_NONE, "socket", "u", NS_UDP, 0 },
 	{ STEP_UDP_REPLY, "socket", "u", NS_UDP, 0 },
+	{ STEP_EXPECT_FILE, "sent", NULL, NS_CONN, 0 },
+	{ STEP_EXPECT_FILE, "received", NULL, NS_CONN, 0 },
 };
 
 /* A step that expects something: the options that give the expectation instead of a text. */

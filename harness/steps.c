@@ -96,8 +96,8 @@ static const struct opt_def o_write_file[] = {
 	{ NULL, 0, NULL },
 };
 static const struct opt_def o_expect_file[] = {
-	{ "text", OPT_TEXT, NULL }, { "sent", OPT_NAME, NULL }, { "size", OPT_SIZE, NULL },
-	{ "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
+	{ "text", OPT_TEXT, NULL }, { "sent", OPT_NAME, NULL }, { "received", OPT_NAME, NULL },
+	{ "size", OPT_SIZE, NULL }, { "within", OPT_DURATION, NULL }, { NULL, 0, NULL },
 };
 
 static const struct step_def step_table[] = {

@@ -34,9 +34,21 @@ void conn_release(struct conn *c)
 	conn_close_fd(c);
 	sb_release(&c->in);
 	sb_release(&c->sent);
+	sb_release(&c->received);
 	for (size_t i = 0; i < c->ndg; i++)
 		free(c->dg[i].data);
 	c->ndg = 0;
+}
+
+/* Whether an expect_file of the probe compares a file with what connection name received. */
+static int received_wanted(const struct probe_run *r, const char *name)
+{
+	for (size_t i = 0; r->probe && i < r->probe->nsteps; i++) {
+		const struct step *s = &r->probe->steps[i];
+		if (s->def->kind == STEP_EXPECT_FILE && !strcmp(opt_text(s, "received", ""), name))
+			return 1;
+	}
+	return 0;
 }
 
 /* A new connection slot named name; an old one of that name is closed first. */
@@ -53,6 +65,7 @@ struct conn *conn_new(struct probe_run *r, const char *name, int fd)
 	memset(c, 0, sizeof *c);
 	snprintf(c->name, sizeof c->name, "%s", name);
 	c->fd = fd;
+	c->keep_received = received_wanted(r, name);
 	fcntl(fd, F_SETFL, O_NONBLOCK);
 	return c;
 }

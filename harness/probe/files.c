@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FILE_READ_MAX (64 << 20)	/* the most of a program's file the harness reads */
+#define FILE_READ_MAX RECEIVED_MAX	/* the most of a program's file the harness reads */
 
 static const char *folder_of(const struct probe_run *r)
 {
@@ -167,21 +167,27 @@ int step_expect_file(struct probe_run *r, const struct step *s)
 	const struct step_arg *text = step_opt(s, "text");
 	const struct step_arg *size = step_opt(s, "size");
 	const char *sent = opt_text(s, "sent", NULL);
+	const char *received = opt_text(s, "received", NULL);
+	const char *conn = sent ? sent : received;
 	struct strbuf want = STRBUF_INIT;
 	struct wait_file w = { .name = name, .size = size ? size->num : -1 };
 	int rc = -1;
 
-	if (!text && !size && !sent)
-		return fail(r, "spec error: expect_file needs 'text' (what the file holds), 'sent' or 'size'");
-	if (text && sent)
-		return fail(r, "spec error: expect_file takes 'text' or 'sent', not both");
-	if (sent) {
-		struct conn *c = conn_find(r, sent);
+	if (!text && !size && !conn)
+		return fail(r, "spec error: expect_file needs 'text' (what the file holds), 'sent', "
+			       "'received' or 'size'");
+	if (!!text + !!sent + !!received > 1)
+		return fail(r, "spec error: expect_file takes one of 'text', 'sent' and 'received'");
+	if (conn) {
+		struct conn *c = conn_find(r, conn);
 		if (!c || c->udp || c->listener)
-			return fail(r, "spec error: no connection '%s' before this step", sent);
-		sb_add(&want, c->sent.buf ? c->sent.buf : "", c->sent.len);
+			return fail(r, "spec error: no connection '%s' before this step", conn);
+		if (sent)
+			sb_add(&want, c->sent.buf ? c->sent.buf : "", c->sent.len);
+		else
+			sb_add(&want, c->received.buf ? c->received.buf : "", c->received.len);
 	}
-	if (text || sent) {
+	if (text || conn) {
 		if (text && subst(r, text->text, text->len, &want) < 0)
 			goto out;
 		if (want.len > FILE_READ_MAX) {
@@ -219,7 +225,13 @@ int step_expect_file(struct probe_run *r, const struct step *s)
 		at++;
 	set_expected(r, want.buf ? want.buf : "", want.len);
 	set_observed(r, w.seen.data.buf ? w.seen.data.buf : "", w.seen.data.len, (long)at);
-	if ((size_t)w.seen.size != want.len)
+	if (conn && (size_t)w.seen.size != want.len)
+		fail(r, "'%s' holds %lld bytes; the harness %s %zu on %s (the first %zu are the same)",
+		     name, (long long)w.seen.size, sent ? "sent" : "received", want.len, conn, at);
+	else if (conn)
+		fail(r, "'%s' differs at byte %zu from the bytes the harness %s on %s", name, at,
+		     sent ? "sent" : "received", conn);
+	else if ((size_t)w.seen.size != want.len)
 		fail(r, "'%s' holds %lld bytes; expected %zu (the first %zu are as expected)", name,
 		     (long long)w.seen.size, want.len, at);
 	else

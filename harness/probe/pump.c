@@ -72,6 +72,9 @@ static void conn_read(struct probe_run *r, struct conn *c)
 		ssize_t n = read(c->fd, buf, sizeof buf);
 		if (n > 0) {
 			sb_add(&c->in, buf, (size_t)n);
+			/* kept one byte past expect_file's limit, so that a longer stream is said to be */
+			if (c->keep_received && c->received.len <= RECEIVED_MAX)
+				sb_add(&c->received, buf, (size_t)n);
 			ev(r, EV_RECV, c->name, buf, (size_t)n);
 			continue;
 		}

@@ -26,6 +26,9 @@ struct dgram {
 	int port;		/* the sender's port */
 };
 
+/* The most of a connection's received bytes kept for expect_file's received: (and of a file read). */
+#define RECEIVED_MAX (64 << 20)
+
 struct conn {
 	char name[64];
 	int fd;			/* -1 once closed */
@@ -39,6 +42,8 @@ struct conn {
 	int served;		/* a UDP socket the harness serves on (listen): replies come from clients */
 	struct strbuf in;	/* TCP: received and not yet consumed */
 	struct strbuf sent;	/* TCP: sent since the last expect_echo; UDP: the last datagram */
+	int keep_received;	/* TCP: an expect_file of the probe compares with what it received */
+	struct strbuf received;	/* TCP, when keep_received: every byte received, consumed or not */
 	struct sockaddr_storage from; /* UDP: the sender of the last datagram */
 	socklen_t fromlen;
 	struct dgram dg[MAX_DGRAMS]; /* UDP: datagrams received and not yet consumed */

@@ -205,6 +205,27 @@ if command -v clang >/dev/null 2>&1; then
 	done
 fi
 
+# expect_file's received: the file a server sent compared with what the harness received on
+# the connection (the file lab's binary probe asked that way): the correct server passes, the
+# one that sends with strlen() fails, and the failure says where the bytes first differ.
+mkdir -p "$tmp/recv/specs" "$tmp/recv/subs"
+awk '/^  - name: server sends a binary file unchanged/ { inp = 1 }
+	inp && /^      - expect: "\{sent\}"/ { print "      - expect_eof:"; print "      - expect_file: data.bin"; print "        received: c"; inp = 0; next }
+	{ print }' "$top/specs/file.yaml" >"$tmp/recv/specs/file.yaml"
+cp -r "$top/submissions/file/correct" "$top/submissions/file/strlen_binary" "$tmp/recv/subs/"
+"$bin" grade --no-coverage --reference-root "$top/reference" \
+	--reports "$tmp/recv/r" --submissions "$tmp/recv/subs" "$tmp/recv/specs/file.yaml" >"$tmp/recv.log" 2>&1
+recv_verdict() { python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+p = [p for p in d["extra_data"]["probes"] if p["name"] == "server sends a binary file unchanged"][0]
+print("passed" if p["passed"] else "failed: " + (p["why"] or ""))' "$tmp/recv/r/file/$1/results.json" 2>/dev/null; }
+if grep -q 'received: c' "$tmp/recv/specs/file.yaml" && [ "$(recv_verdict correct)" = passed ] &&
+	recv_verdict strlen_binary | grep -q "'data.bin' holds [0-9]* bytes; the harness received [0-9]* on c"; then
+	ok
+else
+	bad "expect_file received: correct '$(recv_verdict correct)', strlen_binary '$(recv_verdict strlen_binary)'"; tail -5 "$tmp/recv.log"
+fi
+
 # A spec that the reference fails is refused: exit 2, and the probe named.
 mkdir -p "$tmp/bad/specs" "$tmp/bad/reference" "$tmp/bad/submissions/hello"
 cp -r "$top/reference/hello" "$tmp/bad/reference/"
