@@ -111,7 +111,7 @@ struct probe_env {
 	uint64_t seed;
 	int is_reference;		/* 1: record "from: reference" observations into ref */
 	struct ref_data *ref;
-	const char *slots;		/* the run's folder of probe slot locks (grade.c), or NULL */
+	const char *slots;		/* the run's folder of probe slot locks (grade/runner.c), or NULL */
 };
 
 /* Runs one probe (all its repetitions); fills res. Never fails: a harness

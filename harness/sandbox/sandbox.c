@@ -5,7 +5,7 @@
  * Theory of operation
  * -------------------
  * Processes. The harness grades each submission in a worker process of its
- * own (grade.c forks it). The worker opens one sandbox and spawns every
+ * own (grade/worker.c forks it). The worker opens one sandbox and spawns every
  * student process through it. Each spawned process starts in a session and
  * process group of its own (setsid), so that one kill(-pgid) reaches it and
  * everything it forked that stayed in the group. The worker is a child
@@ -13,7 +13,7 @@
  * setsid() is re-parented to the worker, not to init, so sandbox_sweep() finds
  * it by its parent pid and kills and reaps it.
  *
- * Probes of one submission may run at once (grade.c): in a box mode the
+ * Probes of one submission may run at once (grade/runner.c): in a box mode the
  * worker forks a runner, which forks one probe process per probe, at most
  * SANDBOX_MAX_SPLITS at a time. Each probe process calls sandbox_split: a
  * network namespace of its own, brought up, so that probes never share a
