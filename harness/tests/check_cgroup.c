@@ -249,8 +249,12 @@ START_TEST(test_v2_remove_stale)
 	ck_assert_int_eq(waitpid(dead, NULL, 0), dead);
 	char rel[128], live[128];
 	snprintf(rel, sizeof rel, "job/42/sockgrade/%d/%d", (int)dead, (int)dead);
-	ck_assert_int_eq(mkdir(xasprintf("%s/job/42/sockgrade/%d", root, (int)dead), 0755), 0);
-	ck_assert_int_eq(mkdir(xasprintf("%s/%s", root, rel), 0755), 0);
+	char *worker = xasprintf("%s/job/42/sockgrade/%d", root, (int)dead);
+	char *leaf = xasprintf("%s/%s", root, rel);
+	ck_assert_int_eq(mkdir(worker, 0755), 0);
+	ck_assert_int_eq(mkdir(leaf, 0755), 0);
+	free(worker);
+	free(leaf);
 	snprintf(live, sizeof live, "%s/job/42/sockgrade/%d", root, (int)getpid());
 	ck_assert_int_eq(mkdir(live, 0755), 0);
 	cgroup_remove_stale();
