@@ -14,15 +14,7 @@ trap 'rm -rf "$work"' EXIT
 stage="$work/$lab-kit"
 mkdir -p "$stage/harness" "$stage/submission" "$stage/specs"
 "$bin" kit "$top/specs/$lab.yaml" "$stage"
-cp "$top/Makefile" "$stage/"
-cp "$top"/harness/*.c "$top"/harness/*.h "$top/harness/deps.sh" "$stage/harness/"
-# the folders of the harness (probe/, ...), not its tests
-for d in "$top"/harness/*/; do
-	d=$(basename "$d")
-	case "$d" in tests | platform) continue ;; esac
-	mkdir -p "$stage/harness/$d"
-	cp "$top/harness/$d"/*.c "$top/harness/$d"/*.h "$stage/harness/$d/"
-done
+"$top/harness/copy_sources.sh" "$stage"
 cp "$top/specs/FORMAT.md" "$stage/specs/"
 cat >"$stage/README.md" <<TXT
 # Self-check for $lab

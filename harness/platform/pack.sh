@@ -28,15 +28,8 @@ mkdir -p "$work/nobody"
 
 # the package's sockgrade folder
 sg="$work/sockgrade"
-mkdir -p "$sg/harness" "$sg/specs" "$sg/record/$lab" "$sg/platform"
-cp "$top/Makefile" "$sg/"
-cp "$top"/harness/*.c "$top"/harness/*.h "$top/harness/deps.sh" "$sg/harness/"
-for d in "$top"/harness/*/; do
-	d=$(basename "$d")
-	case "$d" in tests | platform) continue ;; esac
-	mkdir -p "$sg/harness/$d"
-	cp "$top/harness/$d"/*.c "$top/harness/$d"/*.h "$sg/harness/$d/" 2>/dev/null || true
-done
+mkdir -p "$sg/specs" "$sg/record/$lab" "$sg/platform"
+"$top/harness/copy_sources.sh" "$sg"
 cp "$top/specs/$lab.yaml" "$top/specs/FORMAT.md" "$sg/specs/"
 cp -a "$work/record/$lab/.reference" "$sg/record/$lab/"
 cp "$here/grade.sh" "$here/results.py" "$sg/platform/"
