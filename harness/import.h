@@ -10,7 +10,9 @@
  *   import/unpack.c    archives inside a hand-in, unpacked within limits
  *   import/rename.c    files renamed to the spec's source names, when unambiguous
  *   import/manifest.c  import.tsv, written and read
- *   import/import.c    the driver: format, plan, lay-out, manifest
+ *   import/claims.c    the download read into students: its format, whose each entry is
+ *   import/handin.c    a student's entries copied, unpacked, hoisted, renamed
+ *   import/import.c    the driver, import_lab() in stages; the manifest written
  *
  * The importer writes below <root>/<lab>/ and nowhere else: a student's
  * folder is made in <root>/<lab>/.import.tmp/ and moved into place whole.

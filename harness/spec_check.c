@@ -197,14 +197,17 @@ static void warn_single_quoted(const struct spec *spec, const struct step_arg *a
 		a->key, n, x + 2, 2 + n, n, x + 2);
 }
 
-static int check_step(const struct spec *spec, const struct step *st, struct scope *sc,
-		      struct strbuf *warnings, char *err)
+/*
+ * The texts of a step: the variables they use set before (a start sets {port}
+ * and {host} first), \x in single quotes warned about; binary fields too.
+ */
+static int check_texts(const struct spec *spec, const struct step *st, struct scope *sc,
+		       struct strbuf *warnings, char *err)
 {
-	enum step_kind kind = st->def->kind;
 	char what[64];
 
 	/* a start sets {port} and {host} before its argv and stdin are filled in */
-	if (kind == STEP_START) {
+	if (st->def->kind == STEP_START) {
 		scope_add(sc, NS_VAR, "port");
 		scope_add(sc, NS_VAR, "host");
 	}
@@ -224,21 +227,25 @@ static int check_step(const struct spec *spec, const struct step *st, struct sco
 			return -1;
 	}
 
-	/* binary fields: their texts' variables; an expect's {into: name} sets one */
+	/* binary fields: their texts' variables */
 	const struct fields *fl = st->value.fields;
 	for (size_t i = 0; fl && i < fl->n; i++)
 		if (fl->v[i].text && check_vars(spec, sc, fl->v[i].text, fl->v[i].len, fl->v[i].line,
 						fl->v[i].col, what, err) < 0)
 			return -1;
+	return 0;
+}
 
-	/* options that contradict each other */
+/* Options that contradict each other, and an expect with nothing to expect. */
+static int check_options(const struct spec *spec, const struct step *st, char *err)
+{
 	const struct step_arg *pieces = step_opt(st, "pieces");
 	if (pieces && pieces->num == 0)
 		return failf(err, spec, pieces->line, pieces->col,
 			     "'pieces: 0' sends nothing (write 'pieces: 1' or more, or leave it out for "
 			     "one piece)");
 	for (size_t i = 0; i < NROWS(expect_rules); i++) {
-		if (expect_rules[i].kind != kind)
+		if (expect_rules[i].kind != st->def->kind)
 			continue;
 		const struct step_arg *instead = NULL;
 		for (const char *const *o = expect_rules[i].instead; *o; o++) {
@@ -262,11 +269,16 @@ static int check_step(const struct spec *spec, const struct step *st, struct sco
 			return -1;
 		}
 	}
+	return 0;
+}
 
-	/* names used before they exist; then what this step makes */
+/* The names the step uses (name_rules that do not make one): each must exist before it. */
+static int check_uses(const struct spec *spec, const struct step *st, const struct scope *sc,
+		      char *err)
+{
 	for (size_t i = 0; i < NROWS(name_rules); i++) {
 		const struct name_rule *nr = &name_rules[i];
-		if (nr->kind != kind || nr->makes)
+		if (nr->kind != st->def->kind || nr->makes)
 			continue;
 		const struct step_arg *a = nr->key ? step_opt(st, nr->key) : &st->value;
 		const char *name = a && a->present ? a->text : nr->dflt;
@@ -280,6 +292,15 @@ static int check_step(const struct spec *spec, const struct step *st, struct sco
 				     "before this one)", st->def->name, ns_words[nr->ns], name,
 				     a && a->present ? "" : " (the default name)", maker_of(nr->ns));
 	}
+	return 0;
+}
+
+/* What the step makes, added to the scope: an expect's {into: name}, then its name_rules. */
+static void add_made(const struct step *st, struct scope *sc)
+{
+	enum step_kind kind = st->def->kind;
+	const struct fields *fl = st->value.fields;
+
 	for (size_t i = 0; fl && i < fl->n; i++)
 		if (fl->v[i].into)
 			scope_add(sc, NS_VAR, fl->v[i].into);
@@ -300,6 +321,16 @@ static int check_step(const struct spec *spec, const struct step *st, struct sco
 			ns = NS_UDP;
 		scope_add(sc, ns, name);
 	}
+}
+
+/* One step, with what exists before it in sc; adds what it makes. 0, or -1 with err filled. */
+static int check_step(const struct spec *spec, const struct step *st, struct scope *sc,
+		      struct strbuf *warnings, char *err)
+{
+	if (check_texts(spec, st, sc, warnings, err) < 0 || check_options(spec, st, err) < 0 ||
+	    check_uses(spec, st, sc, err) < 0)
+		return -1;
+	add_made(st, sc);
 	return 0;
 }
 

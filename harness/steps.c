@@ -1,6 +1,6 @@
 /*
  * steps: the vocabulary of probes, one table row per step kind: its name,
- * what its value and each of its options may be. spec.c checks a spec
+ * what its value and each of its options may be. spec/ checks a spec
  * against it; the interpreter (probe/) runs each step by its kind. A new
  * step kind is a row here, a name in enum step_kind, and its function in
  * probe/ (with its case in run_step, which the compiler asks for).

@@ -1,6 +1,6 @@
 /*
  * steps: the vocabulary of probes: every kind of step, and what its value
- * and its options may be. The loader (spec.c) checks specs against it and
+ * and its options may be. The loader (spec/) checks specs against it and
  * the interpreter (probe/) runs steps by it; it depends on neither.
  */
 #ifndef SG_STEPS_H

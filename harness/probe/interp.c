@@ -2,7 +2,7 @@
  * probe: one interpreter for every probe. A probe is a list of steps; each
  * step kind is a function with the same signature, which run_step() calls
  * by the step's kind. What each kind takes is a row of the table in
- * steps.c, which spec.c validates specs against.
+ * steps.c, which spec/ validates specs against.
  *
  * This file is the interpreter: it runs a probe's steps one after another
  * and keeps what they found (struct probe_result: the transcript, the

@@ -1,4 +1,4 @@
-/* A probe's own folder (folder.c), and the file names the file steps accept (spec.c). */
+/* A probe's own folder (folder.c), and the file names the file steps accept (spec/step.c). */
 #include <check.h>
 #include <fcntl.h>
 #include <stdlib.h>

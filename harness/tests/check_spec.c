@@ -536,7 +536,7 @@ END_TEST
 
 /*
  * specs/FORMAT.md names every key and step the loader accepts, as the tables
- * of spec.c and steps.c list them: a step written as its syntax ("`send:"),
+ * of spec/load.c and steps.c list them: a step written as its syntax ("`send:"),
  * a key or an option in backquotes ("`conn`", "`pieces: N`") or as a key of a
  * YAML example ("    points: 3"). A name added to
  * a table without its documentation fails here.
