@@ -1,6 +1,6 @@
 /*
  * check_probe: every step kind of the interpreter, run against tiny peers.
- * (1.8k lines: one suite for the one interpreter, as tests/ has one per module.)
+ * (2.2k lines: one suite for the one interpreter, as tests/ has one per module.)
  *
  * Each test loads a spec from a string whose programs are python3 one-file
  * scripts given with -S -c: the "binary" of every program is /usr/bin/python3,
