@@ -14,6 +14,7 @@ int main(void)
 	srunner_add_suite(sr, make_sandbox_suite());
 	srunner_add_suite(sr, make_launch_suite());
 	srunner_add_suite(sr, make_probe_suite());
+	srunner_add_suite(sr, make_probe_procs_suite());
 	srunner_add_suite(sr, make_report_suite());
 	srunner_add_suite(sr, make_wire_suite());
 	srunner_add_suite(sr, make_term_suite());

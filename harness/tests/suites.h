@@ -12,6 +12,7 @@ Suite *make_json_suite(void);
 Suite *make_sandbox_suite(void);
 Suite *make_launch_suite(void);
 Suite *make_probe_suite(void);
+Suite *make_probe_procs_suite(void);
 Suite *make_report_suite(void);
 Suite *make_wire_suite(void);
 Suite *make_term_suite(void);
