@@ -76,8 +76,8 @@ struct spawn {
 	const char *const *argv;	/* argv[0] is looked up in PATH when it has no '/' */
 	const char *cwd;		/* folder of the scratch copy it runs in */
 	const char *folder;		/* a probe's own copy of that folder: a box mounts it at
-					 * cwd (the program sees the same paths), the none mode
-					 * runs in it; NULL: cwd itself */
+					 * cwd (the program sees the same paths), the none and
+					 * container modes run in it; NULL: cwd itself */
 	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
 	int merge_output;		/* 1: stderr goes to the stdout pipe */
 	int stdout_pty;			/* 1: stdout is a pseudo-terminal (raw: no \r added) */
@@ -117,7 +117,8 @@ int sandbox_can_split(const struct sandbox *sb);
 /*
  * 1 when a box shows a spawn's folder at its cwd (the programs write where
  * they think the scratch folder is: into the folder); 0 when they run in the
- * folder itself and absolute paths still reach the scratch folder (none mode).
+ * folder itself and absolute paths still reach the scratch folder (the none
+ * and container modes).
  */
 int sandbox_mounts_folder(const struct sandbox *sb);
 /* Stops everything still running in it and frees it. */

@@ -45,7 +45,8 @@ static void child_exec(const struct sandbox *sb, const struct spawn *sp, pid_t p
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(127);
-	if (sp->cwd && chdir(sp->cwd) < 0)
+	/* no mount namespace: a probe's programs run in its own folder, as in the none mode */
+	if (sp->cwd && chdir(sp->folder ? sp->folder : sp->cwd) < 0)
 		report_stage(errpipe, STAGE_CWD);
 	struct sandbox_limits lim;
 	if (sp->lim) {

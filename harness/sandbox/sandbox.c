@@ -294,7 +294,8 @@ int sandbox_can_split(const struct sandbox *sb)
 
 int sandbox_mounts_folder(const struct sandbox *sb)
 {
-	return sb->mode != SB_NONE && !(weaken & WEAK_MOUNT);
+	/* the container mode has no mount namespace: it runs in the folder, as the none mode */
+	return SB_BOXED(sb->mode) && !(weaken & WEAK_MOUNT);
 }
 
 int sandbox_split(struct sandbox *sb, char *err)

@@ -82,6 +82,8 @@ with zipfile.ZipFile(sys.argv[1]) as z:
 PY
 }
 
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
+
 # The host's own score of a sample: what the container must agree with.
 rm -rf "$work/host"
 mkdir -p "$work/hostsubs"
@@ -89,6 +91,25 @@ for s in wrong_greeting client_single_read; do cp -a "submissions/hello/$s" "$wo
 "$bin" grade --no-coverage --reports "$work/host" --submissions "$work/hostsubs" specs/hello.yaml >"$work/host.log" 2>&1 ||
 	{ cat "$work/host.log"; bad "the host's grading failed"; }
 host_score() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["score"])' "$work/host/hello/$1/results.json"; }
+
+# A lab whose probes write files for the programs (write_file) and read what they wrote
+# (expect_file), graded in the container mode: every sample fails what it fails on the host.
+# (Before the fix, programs ran in the scratch folder while the probe wrote into its own copy:
+# the reference was refused, "fopen() error: No such file or directory".)
+contained "$bin" grade --seed 4242 --reports "$work/ct" --submissions submissions/file specs/file.yaml \
+	>"$work/ct.log" 2>&1 || { tail -5 "$work/ct.log"; bad "the file lab in the container mode: grading failed"; }
+grep -q "sandbox container" "$work/ct.log" && ok "file lab: graded in the container mode" ||
+	bad "file lab: not the container mode: $(head -1 "$work/ct.log")"
+for exp in harness/tests/expected/file/*.failed; do
+	s=$(basename "$exp" .failed)
+	got=$(python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["extra_data"]["probes"]:
+    if not p["passed"]: print(p["name"])' "$work/ct/file/$s/results.json" 2>&1 | LC_ALL=C sort)
+	[ "$got" = "$(LC_ALL=C sort "$exp")" ] && ok "file lab, container mode: $s fails what it should" ||
+		bad "file lab, container mode: $s fails [$got], expected [$(tr '\n' ';' <"$exp")]"
+done
+[ "$(field "$work/ct/file/correct/results.json" 'd["extra_data"]["coverage"]["done"] and d["extra_data"]["coverage"]["lines"] > 50')" = True ] &&
+	ok "file lab, container mode: coverage of the correct hand-in" || bad "file lab, container mode: coverage $(field "$work/ct/file/correct/results.json" 'd["extra_data"]["coverage"]')"
 
 # ---------------- Gradescope ----------------
 make -s --no-print-directory gradescope LAB=hello REPORTS="$work/pkg" >"$work/pack.log" 2>&1 ||
@@ -119,7 +140,6 @@ gs_grade() {
 	(cd "$ag" && contained ./source/run_autograder) >"$work/gs-$2.log" 2>&1
 	cp "$ag/results/results.json" "$work/gs-$2.json" 2>/dev/null || bad "$2: no results.json"
 }
-field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
 
 gs_grade submissions/hello/correct correct
 field "$work/gs-correct.json" 'd["extra_data"]["sandbox"]' | grep -qx container &&
