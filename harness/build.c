@@ -213,14 +213,20 @@ static int contains_ci(const char *hay, const char *needle)
 	return hay && strcasestr(hay, needle) != NULL;
 }
 
-/* text with the scratch folder's path (as given, and as the kernel resolves it) made relative. */
+/*
+ * text with the scratch folder's path made relative: as given, as the kernel
+ * resolves it, and as a box shows it (SANDBOX_BOX_DIR).
+ */
 static char *relative(const char *text, size_t len, const char *scratch, size_t *outlen)
 {
 	size_t n;
 	char *a = diag_strip_dir(text, len, scratch, &n);
 	char *real = realpath(scratch, NULL);
-	if (real && strcmp(real, scratch)) {
-		char *b = diag_strip_dir(a, n, real, &n);
+	const char *also[] = { real && strcmp(real, scratch) ? real : NULL, SANDBOX_BOX_DIR };
+	for (size_t i = 0; i < sizeof also / sizeof *also; i++) {
+		if (!also[i])
+			continue;
+		char *b = diag_strip_dir(a, n, also[i], &n);
 		free(a);
 		a = b;
 	}

@@ -7,6 +7,7 @@
  */
 #include "coverage.h"
 #include "build.h"
+#include "sandbox.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -136,11 +137,19 @@ static void safe_names_release(struct safe_names *sn)
 	free(sn->safe);
 }
 
-/* Copies from (a regular file, not followed if a link) to to, making its folders. */
-static int copy_source(const char *from, const char *to)
+/*
+ * Copies rel below dir (a regular file, reached through no link: a student's
+ * build may leave a link that a source path of its coverage data leads
+ * through, to the host's /etc) to to, making its folders.
+ */
+static int copy_source(const char *dir, const char *rel, const char *to)
 {
 	struct strbuf data = STRBUF_INIT;
-	int fd = open(from, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* SOCKGRADE_TEST_WEAKEN=links follows them, for the isolation test only */
+	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
+	char *plain = weaken && strstr(weaken, "links") ? xasprintf("%s/%s", dir, rel) : NULL;
+	int fd = plain ? open(plain, O_RDONLY | O_CLOEXEC) : open_beneath(dir, rel, O_NONBLOCK);
+	free(plain);
 	struct stat st;
 	int rc = -1;
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
@@ -149,12 +158,12 @@ static int copy_source(const char *from, const char *to)
 	ssize_t n;
 	while ((n = read(fd, buf, sizeof buf)) > 0)
 		sb_add(&data, buf, (size_t)n);
-	char *dir = xstrdup(to);
-	char *slash = strrchr(dir, '/');
+	char *parent = xstrdup(to);
+	char *slash = strrchr(parent, '/');
 	if (slash)
 		*slash = '\0';
-	mkdir_p(dir, 0755);
-	free(dir);
+	mkdir_p(parent, 0755);
+	free(parent);
 	char err[ERRLEN];
 	rc = write_file_atomic(to, data.buf ? data.buf : "", data.len, err);
 out:
@@ -164,12 +173,24 @@ out:
 	return rc;
 }
 
-/* Rewrites scratch/info so that every SF: names a safe copy under scratch/SAFE_DIR; 0 or -1. */
-static int tracefile_safe_names(const char *scratch, const char *info, char *err)
+/* path below dir (its part after "dir/"), or NULL. */
+static const char *below(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+	return !strncmp(path, dir, n) && path[n] == '/' ? path + n + 1 : NULL;
+}
+
+/*
+ * Rewrites scratch/info so that every SF: names a safe copy under
+ * inner/SAFE_DIR, where inner is the scratch folder as the tools see it
+ * (sandbox_inner_dir); 0 or -1. A source outside the submission, or behind a
+ * link, is not copied: err says so.
+ */
+static int tracefile_safe_names(const char *scratch, const char *inner, const char *info,
+				char *err)
 {
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
 	struct safe_names sn = { NULL, NULL, 0 };
-	size_t plen = strlen(scratch);
 	int rc = -1;
 	if (read_file(info, &in) < 0 || !in.buf) {
 		snprintf(err, ERRLEN, "cannot read the tracefile: %s", strerror(errno));
@@ -180,23 +201,27 @@ static int tracefile_safe_names(const char *scratch, const char *info, char *err
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		if (len > 3 && !strncmp(line, "SF:", 3)) {
 			char *path = xstrndup(line + 3, len - 3);
-			const char *rel = !strncmp(path, scratch, plen) && path[plen] == '/' ? path + plen + 1
-											  : path;
-			while (*rel == '/')
-				rel++;
-			char *safe = safe_name(rel, &sn);
-			char *to = xasprintf("%s/%s/%s", scratch, SAFE_DIR, safe);
-			if (copy_source(path, to) < 0) {
-				snprintf(err, ERRLEN, "cannot copy a source for its page");
+			const char *rel = below(path, inner);
+			if (!rel)
+				rel = below(path, scratch);
+			if (!rel) {
+				snprintf(err, ERRLEN, "the coverage data names a source outside the submission");
 				free(path);
-				free(safe);
-				free(to);
 				goto out;
 			}
-			sb_addf(&out, "SF:%s\n", to);
-			free(path);
-			free(safe);
+			char *safe = safe_name(rel, &sn);
+			char *to = xasprintf("%s/%s/%s", scratch, SAFE_DIR, safe);
+			int copied = copy_source(scratch, rel, to);
 			free(to);
+			free(path);
+			if (copied < 0) {
+				free(safe);
+				snprintf(err, ERRLEN, "a source named by the coverage data is missing, "
+					 "not a file, or reached through a link");
+				goto out;
+			}
+			sb_addf(&out, "SF:%s/%s/%s\n", inner, SAFE_DIR, safe);
+			free(safe);
 		} else {
 			sb_add(&out, line, len);
 			sb_adds(&out, "\n");
@@ -228,6 +253,7 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	 */
 	char *info = xasprintf("%s/.sockgrade-coverage.info", scratch);
 	char *safe_dir = xasprintf("%s/" SAFE_DIR, scratch);
+	char *prefix = NULL;
 	remove_tree(html);
 	remove_tree(info);
 	remove_tree(safe_dir);
@@ -247,11 +273,14 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	const char *capture[] = { "lcov", "--quiet", "--capture", "--directory", ".", "--no-external",
 				  "--rc", "lcov_branch_coverage=1", "--output-file",
 				  ".sockgrade-coverage.info", NULL };
+	/* the tools see the scratch folder where a box mounts it */
+	const char *inner = sandbox_inner_dir(sb, scratch);
+	prefix = keep_names ? xstrdup(inner) : xasprintf("%s/" SAFE_DIR, inner);
 	const char *gen[] = { "genhtml", "--branch-coverage", "--legend", "--title", "your code",
-			      "--prefix", keep_names ? scratch : safe_dir, "--output-directory", ".sockgrade-coverage",
+			      "--prefix", prefix, "--output-directory", ".sockgrade-coverage",
 			      ".sockgrade-coverage.info", NULL };
 	int r = run_tool(sb, capture, scratch, &log, err);
-	if (r == 0 && !keep_names && tracefile_safe_names(scratch, info, err) < 0) {
+	if (r == 0 && !keep_names && tracefile_safe_names(scratch, inner, info, err) < 0) {
 		snprintf(ci->why, sizeof ci->why, "no coverage: %s", err);
 		goto out;
 	}
@@ -291,5 +320,6 @@ out:
 	free(html);
 	free(info);
 	free(safe_dir);
+	free(prefix);
 	return rc;
 }

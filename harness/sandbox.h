@@ -75,8 +75,8 @@ struct sbproc;
 struct spawn {
 	const char *const *argv;	/* argv[0] is looked up in PATH when it has no '/' */
 	const char *cwd;		/* folder of the scratch copy it runs in */
-	const char *folder;		/* a probe's own copy of that folder: a box mounts it at
-					 * cwd (the program sees the same paths), the none and
+	const char *folder;		/* a probe's own copy of that folder: a box mounts it
+					 * where it mounts cwd (SANDBOX_BOX_DIR), the none and
 					 * container modes run in it; NULL: cwd itself */
 	int stdin_pipe;			/* 1: a pipe the harness writes to; 0: /dev/null */
 	int merge_output;		/* 1: stderr goes to the stdout pipe */
@@ -121,6 +121,17 @@ int sandbox_can_split(const struct sandbox *sb);
  * and container modes).
  */
 int sandbox_mounts_folder(const struct sandbox *sb);
+/*
+ * Where a box's programs see the folder of a spawn (its cwd): a box mounts it
+ * at SANDBOX_BOX_DIR, so that no path of the host's (the run's work folder,
+ * the worker's pid) shows in the box, in its cwd or /proc/self/mountinfo;
+ * an argument that names a path below cwd is given as the same path below
+ * SANDBOX_BOX_DIR. What the programs write about their files (the compiler's
+ * messages, gcov's source paths) names SANDBOX_BOX_DIR. Modes without a mount
+ * namespace run in cwd itself: then cwd.
+ */
+#define SANDBOX_BOX_DIR "/submission"
+const char *sandbox_inner_dir(const struct sandbox *sb, const char *cwd);
 /* Stops everything still running in it and frees it. */
 void sandbox_close(struct sandbox *sb);
 /* "none", "rootless" or "root". */

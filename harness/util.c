@@ -385,6 +385,41 @@ static int remove_at(int parent, const char *name)
 	return rc;
 }
 
+int open_beneath(const char *dir, const char *rel, int extra)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *copy = xstrdup(rel);
+	char *part = copy;
+	while (fd >= 0 && part) {
+		char *next = strchr(part, '/');
+		if (next)
+			*next++ = '\0';
+		while (next && *next == '/')
+			next++;
+		if (next && !*next)
+			next = NULL;
+		if (!*part || !strcmp(part, ".")) {
+			if (!next)
+				break;
+			part = next;
+			continue;
+		}
+		int sub;
+		if (!strcmp(part, "..")) {
+			errno = EXDEV;
+			sub = -1;
+		} else {
+			sub = openat(fd, part, next ? O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC
+						    : O_RDONLY | O_NOFOLLOW | O_CLOEXEC | extra);
+		}
+		close_keep_errno(fd);
+		fd = sub;
+		part = next;
+	}
+	free(copy);
+	return fd;
+}
+
 int remove_tree(const char *path)
 {
 	return remove_at(AT_FDCWD, path);

@@ -69,6 +69,13 @@ int read_file(const char *path, struct strbuf *sb);
 int write_file_atomic(const char *path, const void *data, size_t len, char *err);
 /* mkdir -p; 0 or -1 with errno. */
 int mkdir_p(const char *path, mode_t mode);
+/*
+ * Opens rel below the folder dir (O_RDONLY | extra), following no symbolic
+ * link on the way, the last component included, and refusing "..": a file
+ * named by what a student controls stays inside the student's folder. The
+ * descriptor, or -1 with errno (ELOOP: a link on the way; EXDEV: "..").
+ */
+int open_beneath(const char *dir, const char *rel, int extra);
 /* rm -rf without following symbolic links; 0 or -1 with errno. */
 int remove_tree(const char *path);
 /* close() that keeps errno. */

@@ -117,7 +117,8 @@ static int mount_point_like(const char *src, const char *path)
  * mounts, not two dozen (mounts take a lock that every box of the machine
  * waits for). Only what the programs need is there: /usr and the library
  * folders read-only, a small /etc, a few devices, and the empty points where
- * each box mounts its own /proc, /tmp, /dev/shm and scratch copy. 0, or the
+ * each box mounts its own /proc, /tmp, /dev/shm and scratch copy
+ * (SANDBOX_BOX_DIR). 0, or the
  * stage that failed (errno says why).
  */
 static int make_template(const struct sandbox *sb, const char *root)
@@ -196,6 +197,7 @@ static int make_template(const struct sandbox *sb, const char *root)
 	static const struct { const char *dir; mode_t mode; int stage; } points[] = {
 		{ "dev/shm", 01777, STAGE_DEV }, { "proc", 0555, STAGE_PROC },
 		{ "tmp", 01777, STAGE_TMP }, { ".old", 0700, STAGE_PIVOT },
+		{ SANDBOX_BOX_DIR + 1, 0755, STAGE_SCRATCH },
 	};
 	for (size_t i = 0; i < sizeof points / sizeof *points; i++) {
 		snprintf(path, sizeof path, "%s/%s", root, points[i].dir);
@@ -225,10 +227,9 @@ int open_template(struct sandbox *sb, char *err)
 /*
  * In init, in its new mount namespace (a copy of the worker's, template
  * included): mounts the box's own /dev/shm, /proc (of the box's pid
- * namespace), /tmp and scratch copy (writable, at its usual path: a probe's
- * own copy of it when folder is given) on the
- * template, moves into it and makes it read-only. Never returns on failure:
- * reports the stage and exits.
+ * namespace), /tmp and scratch copy (writable, at SANDBOX_BOX_DIR: a probe's
+ * own copy of it when folder is given) on the template, moves into it and
+ * makes it read-only. Never returns on failure: reports the stage and exits.
  */
 static void enter_root(const char *root, const char *scratch, const char *folder, int errpipe)
 {
@@ -247,18 +248,22 @@ static void enter_root(const char *root, const char *scratch, const char *folder
 		report_stage(errpipe, STAGE_TMP);
 
 	if (scratch) {
-		/* the scratch copy keeps its path, so that argv and cwd need no translation */
-		snprintf(path, sizeof path, "%s%s", root, scratch);
-		for (char *c = path + strlen(root) + 1; *c; c++) {
-			if (*c != '/')
-				continue;
-			*c = '\0';
+		snprintf(path, sizeof path, "%s" SANDBOX_BOX_DIR, root);
+		if (weaken & WEAK_HOSTPATH) {
+			/* the isolation test's weakening: at the host's path, as before */
+			snprintf(path, sizeof path, "%s%s", root, scratch);
+			for (char *c = path + strlen(root) + 1; *c; c++) {
+				if (*c != '/')
+					continue;
+				*c = '\0';
+				if (mkdir(path, 0755) < 0 && errno != EEXIST)
+					report_stage(errpipe, STAGE_SCRATCH);
+				*c = '/';
+			}
 			if (mkdir(path, 0755) < 0 && errno != EEXIST)
 				report_stage(errpipe, STAGE_SCRATCH);
-			*c = '/';
 		}
-		if ((mkdir(path, 0755) < 0 && errno != EEXIST) ||
-		    mount(folder ? folder : scratch, path, NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
+		if (mount(folder ? folder : scratch, path, NULL, MS_BIND | MS_NOSUID | MS_NODEV, NULL) < 0)
 			report_stage(errpipe, STAGE_SCRATCH);
 	}
 
@@ -312,6 +317,22 @@ static int become_unprivileged(const struct sandbox *sb)
 	return 0;
 }
 
+/* argv with each argument that is cwd or a path below it given below dir instead (in the child). */
+static const char *const *inner_argv(const char *const *argv, const char *cwd, const char *dir)
+{
+	size_t n = 0, cl = strlen(cwd);
+	if (!strcmp(cwd, dir))
+		return argv;
+	while (argv[n])
+		n++;
+	const char **out = xcalloc(n + 1, sizeof *out);
+	for (size_t i = 0; i < n; i++)
+		out[i] = !strncmp(argv[i], cwd, cl) && (argv[i][cl] == '/' || !argv[i][cl])
+				 ? xasprintf("%s%s", dir, argv[i] + cl)
+				 : argv[i];
+	return out;
+}
+
 /* The program, forked by init: unprivileged, then exec. Never returns. */
 static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg, int errpipe)
 {
@@ -330,8 +351,16 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* the probe's own folder is mounted at cwd, unless mounts are weakened (isolation tests) */
-	if (sp->cwd && chdir((weaken & WEAK_MOUNT) && sp->folder ? sp->folder : sp->cwd) < 0)
+	/* the scratch copy (or the probe's own folder) is at SANDBOX_BOX_DIR, unless mounts are
+	 * weakened (isolation tests) */
+	struct spawn inner = *sp;
+	if (sp->cwd && !(weaken & WEAK_MOUNT)) {
+		inner.cwd = sandbox_inner_dir(sb, sp->cwd);
+		inner.argv = inner_argv(sp->argv, sp->cwd, inner.cwd);
+	} else if (sp->cwd && sp->folder) {
+		inner.cwd = sp->folder;
+	}
+	if (inner.cwd && chdir(inner.cwd) < 0)
 		report_stage(errpipe, STAGE_CWD);
 	if (!(weaken & WEAK_LIMITS))
 		/* per user id, which the probes running at once share; the pids cgroup bounds each */
@@ -341,7 +370,7 @@ static void box_exec(const struct sandbox *sb, const struct spawn *sp, int memcg
 		report_stage(errpipe, STAGE_KEYRING);
 	if (!(weaken & WEAK_FILTER) && box_filter_install() < 0)
 		report_stage(errpipe, STAGE_FILTER);
-	exec_program(sp, errpipe);
+	exec_program(&inner, errpipe);
 }
 
 /*

@@ -92,7 +92,7 @@ static void read_weaken(void)
 	static const struct { const char *name; int bit; } parts[] = {
 		{ "netns", WEAK_NETNS }, { "mount", WEAK_MOUNT }, { "pidns", WEAK_PIDNS },
 		{ "uid", WEAK_UID }, { "limits", WEAK_LIMITS }, { "filter", WEAK_FILTER },
-		{ "keyring", WEAK_KEYRING },
+		{ "keyring", WEAK_KEYRING }, { "hostpath", WEAK_HOSTPATH },
 	};
 	weaken = 0;
 	for (size_t i = 0; w && i < sizeof parts / sizeof *parts; i++)
@@ -290,6 +290,11 @@ static int cg_owned(const struct sandbox *sb, int which)
 int sandbox_can_split(const struct sandbox *sb)
 {
 	return SB_BOXED(sb->mode) && !(weaken & WEAK_NETNS);
+}
+
+const char *sandbox_inner_dir(const struct sandbox *sb, const char *cwd)
+{
+	return SB_BOXED(sb->mode) && !(weaken & (WEAK_MOUNT | WEAK_HOSTPATH)) ? SANDBOX_BOX_DIR : cwd;
 }
 
 int sandbox_mounts_folder(const struct sandbox *sb)

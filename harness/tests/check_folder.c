@@ -1,5 +1,6 @@
 /* A probe's own folder (folder.c), and the file names the file steps accept (spec/step.c). */
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,41 @@ START_TEST(file_names_are_plain)
 }
 END_TEST
 
+/* open_beneath: a file below the folder, through no link on the way (last part included), no "..". */
+START_TEST(open_beneath_follows_no_link)
+{
+	char dir[] = "/tmp/check_beneath.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *sub = xasprintf("%s/d", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	put(sub, "x.c", "int x;", 0644);
+	char *lnk = xasprintf("%s/l", dir);
+	ck_assert_int_eq(symlink("/etc", lnk), 0);
+	char *flnk = xasprintf("%s/f", sub);
+	ck_assert_int_eq(symlink("x.c", flnk), 0);
+
+	int fd = open_beneath(dir, "d/x.c", 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	fd = open_beneath(dir, "./d//x.c", 0);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	/* a folder link on the way: the attack of hostile/hello/linked_source */
+	ck_assert_int_eq(open_beneath(dir, "l/passwd", 0), -1);
+	ck_assert_msg(errno == ENOTDIR || errno == ELOOP, "errno %d", errno);
+	ck_assert_int_eq(open_beneath(dir, "d/f", 0), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	ck_assert_int_eq(open_beneath(dir, "d/../d/x.c", 0), -1);
+	ck_assert_int_eq(errno, EXDEV);
+	ck_assert_int_eq(open_beneath(dir, "d/none.c", 0), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	remove_tree(dir);
+	free(sub);
+	free(lnk);
+	free(flnk);
+}
+END_TEST
+
 Suite *make_folder_suite(void)
 {
 	Suite *s = suite_create("folder");
@@ -160,6 +196,7 @@ Suite *make_folder_suite(void)
 	tcase_add_test(tc, copy_leaves_out_links_and_other_copies);
 	tcase_add_test(tc, gcda_files_go_back);
 	tcase_add_test(tc, file_names_are_plain);
+	tcase_add_test(tc, open_beneath_follows_no_link);
 	suite_add_tcase(s, tc);
 	return s;
 }

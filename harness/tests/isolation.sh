@@ -25,7 +25,9 @@
 #       the session keyring the grader runs in) or of another box readable and
 #       none added, no user namespace (or other) of the box's own, no page
 #       (genhtml's coverage pages included) showing a student's file name raw,
-#       a build that grows without end stopped by the build's memory limit.
+#       a build that grows without end stopped by the build's memory limit, the
+#       box's folder shown at no host path (cwd, mountinfo), no coverage source
+#       read through a link the build left.
 # Then the meta-test: SOCKGRADE_TEST_WEAKEN=<part> leaves one part of the box
 # out, and the check that relies on it must now FAIL (which counts as a pass).
 # Last, a grader killed with SIGKILL mid-run must leave no student process.
@@ -517,6 +519,25 @@ def claim(kind, labdir, name, *extra):
               all(("'%s' not copied" % l) in notes for l in ("hello_server.c", "refdir", "shadow")))
         return int(ok), "links not followed (%s); hello_server: %s; reference or shadow text in reports: %s" % (
             notes.strip().replace("\n", "; "), srv["why"], leak or "none")
+    if kind == "host_paths":
+        # no path the box shows of its own folder names the host's (this test's folder T)
+        done = lines_of(r, "paths: done:")
+        if not done:
+            return 0, "host_paths never reported"
+        shown = lines_of(r, "paths: ")
+        host = sorted({l for l in shown if T in l})
+        cwd = [l for l in shown if l.startswith("paths: cwd ")]
+        return int(not host), ("%d runs, cwd and every mount point without a host path (%s)" % (
+            len(done), cwd[0][len("paths: "):] if cwd else "?") if not host else
+            "host paths shown: " + "; ".join(host[:3]))
+    if kind == "linked_source":
+        # the build left d -> /etc behind a source its coverage data names (d/shadow)
+        shadow = open("/etc/shadow").read().split("\n")[0]
+        leak = [os.path.relpath(os.path.join(d, f), labdir) for d, _, files in os.walk(os.path.join(labdir, name))
+                for f in files if shadow in open(os.path.join(d, f), errors="replace").read()]
+        cov = x.get("coverage") or {}
+        return int(not leak), ("the host's /etc/shadow is in no report (coverage: %s)" % (
+            cov.get("why") or "pages made") if not leak else "/etc/shadow's text in: " + ", ".join(leak[:4]))
     if kind == "evil_build":
         progs = x["build"]["programs"]
         srv = [p for p in progs if p["name"] == "hello_server"][0]
@@ -656,7 +677,7 @@ echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = 
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | coverage_names | daemon | evil_include | keyring | killer | symlinks | userns) echo "$B_serves" ;;
+	*-correct | coverage_names | daemon | evil_include | host_paths | keyring | killer | linked_source | symlinks | userns) echo "$B_serves" ;;
 	evil_makefile) echo "$B_evil" ;;
 	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
@@ -773,7 +794,7 @@ parts=${PARTS:-main meta killed}
 # 1. every attack in one run, each beside a correct copy (--jobs 2 grades the
 #    pair at the same time), with the coverage pass (the default), which runs
 #    the hostile code a second time
-attacks="coverage_names daemon endless_loop endless_output evil_include evil_makefile fd_hog fork_bomb host_port huge_file keyring killer memory_hog never_listens spy symlinks userns"
+attacks="coverage_names daemon endless_loop endless_output evil_include evil_makefile fd_hog fork_bomb host_paths host_port huge_file keyring killer linked_source memory_hog never_listens spy symlinks userns"
 if [[ " $parts " == *" main "* ]]; then
 	names=""
 	for a in $attacks; do names="$names $a $a-correct"; done
@@ -799,6 +820,8 @@ if [[ " $parts " == *" main "* ]]; then
 	check "main: spy cannot read the grader's command line (pid 1 of its box)" spy_proc spy
 	check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
 	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
+	check "main: host_paths: the box shows its folder at no host path (cwd, mountinfo)" host_paths host_paths
+	check "main: linked_source: a coverage source behind a link to /etc is not read" linked_source linked_source
 	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
 	# no weakened run for it: without the limit cc1 takes gigabytes of the test machine
 	check "main: evil_include: the build is stopped by its memory limit (1 GiB), and says so" build_memory evil_include
@@ -851,6 +874,17 @@ if [[ " $parts " == *" meta "* ]]; then
 	grade names names
 	GRADE_ARGS=--no-coverage
 	meta names "coverage_names: no page shows a student's folder name raw" page_names coverage_names
+
+	# the coverage pages copy the sources the coverage data names: through no link
+	prepare links linked_source
+	GRADE_ARGS=""
+	grade links links
+	GRADE_ARGS=--no-coverage
+	meta links "linked_source: a coverage source behind a link to /etc is not read" linked_source linked_source
+
+	prepare hostpath host_paths
+	grade hostpath hostpath
+	meta hostpath "host_paths: the box shows its folder at no host path" host_paths host_paths
 
 	prepare nsfilter userns
 	grade nsfilter filter
