@@ -426,12 +426,10 @@ void source_scan_release(struct source_scan *s)
 
 /* ---- choosing a program's files ---- */
 
-/* Reads a regular file below dir without following links; -1 with errno. */
+/* Reads a regular file below dir without following links (none on the way either); -1 with errno. */
 static int read_source(const char *dir, const char *name, struct strbuf *sb)
 {
-	char *p = xasprintf("%s/%s", dir, name);
-	int fd = open(p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	free(p);
+	int fd = open_beneath(dir, name, 0);
 	if (fd < 0)
 		return -1;
 	char buf[65536];
