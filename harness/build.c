@@ -149,41 +149,23 @@ int copy_tree(const char *src, const char *dst, struct strbuf *notes, char *err)
 	return copy_dir(fd, dst, "", &cs);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The plain files at the top of the scratch copy, sorted, ", "-separated. */
 #define LIST_MAX_NAMES 40
 #define LIST_NAME_MAX 64
 
 static char *list_files(const char *dir)
 {
-	DIR *d = opendir(dir);
-	char **names = NULL;
-	size_t n = 0;
+	size_t n;
+	char **names = dir_names(dir, 1, &n);
 	struct strbuf sb = STRBUF_INIT;
 
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			names = xrealloc(names, (n + 1) * sizeof *names);
-			names[n++] = xstrdup(e->d_name);
-		}
-		closedir(d);
-	}
-	qsort(names, n, sizeof *names, cmp_str);
 	/* shown in every page and reason that names the files: a bounded list of bounded names */
 	for (size_t i = 0; i < n; i++) {
 		if (i < LIST_MAX_NAMES)
 			sb_addf(&sb, "%s%.*s%s", i ? ", " : "", LIST_NAME_MAX, names[i],
 				strlen(names[i]) > LIST_NAME_MAX ? "…" : "");
-		free(names[i]);
 	}
-	free(names);
+	names_free(names, n);
 	if (n > LIST_MAX_NAMES)
 		sb_addf(&sb, " and %zu more", n - LIST_MAX_NAMES);
 	if (!n)

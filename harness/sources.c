@@ -458,32 +458,21 @@ static int regular_file(const char *dir, const char *name)
 	return ok;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names of the .c files at the top of dir that could be helpers, sorted. */
 static char **list_c_files(const char *dir, size_t *n)
 {
-	DIR *d = opendir(dir);
-	char **names = NULL;
+	size_t all;
+	char **names = dir_names(dir, 1, &all);
 
 	*n = 0;
-	if (!d)
-		return NULL;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (len < 3 || strcmp(e->d_name + len - 2, ".c") || e->d_name[0] == '.' ||
-		    e->d_name[0] == '-' || !regular_file(dir, e->d_name))
-			continue;
-		names = xrealloc(names, (*n + 1) * sizeof *names);
-		names[(*n)++] = xstrdup(e->d_name);
+	for (size_t i = 0; i < all; i++) {
+		size_t len = strlen(names[i]);
+		if (len < 3 || strcmp(names[i] + len - 2, ".c") || names[i][0] == '-' ||
+		    !regular_file(dir, names[i]))
+			free(names[i]);
+		else
+			names[(*n)++] = names[i];
 	}
-	closedir(d);
-	if (*n)
-		qsort(names, *n, sizeof *names, cmp_str);
 	return names;
 }
 

@@ -76,6 +76,13 @@ int mkdir_p(const char *path, mode_t mode);
  * descriptor, or -1 with errno (ELOOP: a link on the way; EXDEV: "..").
  */
 int open_beneath(const char *dir, const char *rel, int extra);
+/*
+ * The names in a folder but "." and ".." (with no_hidden, none that starts
+ * with '.'), sorted by strcmp, *n of them; NULL (and *n 0) when it cannot be
+ * opened. Free with names_free.
+ */
+char **dir_names(const char *dir, int no_hidden, size_t *n);
+void names_free(char **names, size_t n);
 /* rm -rf without following symbolic links; 0 or -1 with errno. */
 int remove_tree(const char *path);
 /* close() that keeps errno. */

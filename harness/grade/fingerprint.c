@@ -19,11 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Deeper than this, a walk stops: the copy into the sandbox refuses such a tree anyway. */
 #define HASH_MAX_DEPTH 64
 
@@ -84,27 +79,16 @@ static uint64_t hash_tree_at(const char *dir, uint64_t h, long *budget, int dept
 {
 	if (depth > HASH_MAX_DEPTH)
 		return hash64_bytes(h, "deep", 4);
-	DIR *d = opendir(dir);
-	char **names = NULL;
-	size_t n = 0;
-	if (!d)
+	size_t n;
+	char **names = dir_names(dir, 0, &n);
+	if (!names)
 		return hash64_bytes(h, "?", 1);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		names = xrealloc(names, (n + 1) * sizeof *names);
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		h = hash_entry(p, names[i], h, budget, depth);
 		free(p);
-		free(names[i]);
 	}
-	free(names);
+	names_free(names, n);
 	return h;
 }
 
