@@ -24,7 +24,7 @@ hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_
 op/correct op/one_read op/no_accept_loop
 chat/correct chat/closed_fd_in_set chat/exits_on_reset chat/sigpipe chat/relays_partial_reads
 chat/blocks_reading_line
-webserv/correct webserv/one_read_request webserv/dies_on_reset"
+webserv/correct webserv/one_read_request webserv/dies_on_reset webserv/sigpipe_mid_send"
 labs=""
 for s in $samples; do
 	lab=${s%%/*}
