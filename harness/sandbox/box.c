@@ -317,19 +317,45 @@ static int become_unprivileged(const struct sandbox *sb)
 	return 0;
 }
 
-/* argv with each argument that is cwd or a path below it given below dir instead (in the child). */
+/*
+ * arg with cwd, where it names cwd or a path below it (at the start, or after
+ * an '=' as in make's LDLIBS=<path>), given as dir instead; NULL when nothing
+ * changed.
+ */
+static char *inner_arg(const char *arg, const char *cwd, const char *dir)
+{
+	size_t cl = strlen(cwd);
+	struct strbuf out = STRBUF_INIT;
+	int changed = 0;
+	for (const char *p = arg; *p;) {
+		if ((p == arg || p[-1] == '=') && !strncmp(p, cwd, cl) && (p[cl] == '/' || !p[cl])) {
+			sb_adds(&out, dir);
+			p += cl;
+			changed = 1;
+		} else {
+			sb_addc(&out, *p++);
+		}
+	}
+	if (!changed) {
+		sb_release(&out);
+		return NULL;
+	}
+	return sb_detach(&out, NULL);
+}
+
+/* argv with each path below cwd given below dir instead (in the child, before exec). */
 static const char *const *inner_argv(const char *const *argv, const char *cwd, const char *dir)
 {
-	size_t n = 0, cl = strlen(cwd);
+	size_t n = 0;
 	if (!strcmp(cwd, dir))
 		return argv;
 	while (argv[n])
 		n++;
 	const char **out = xcalloc(n + 1, sizeof *out);
-	for (size_t i = 0; i < n; i++)
-		out[i] = !strncmp(argv[i], cwd, cl) && (argv[i][cl] == '/' || !argv[i][cl])
-				 ? xasprintf("%s%s", dir, argv[i] + cl)
-				 : argv[i];
+	for (size_t i = 0; i < n; i++) {
+		char *a = inner_arg(argv[i], cwd, dir);
+		out[i] = a ? a : argv[i];
+	}
 	return out;
 }
 

@@ -85,6 +85,16 @@ for expdir in "$top"/harness/tests/expected/*/; do
 	done
 done
 
+# Coverage (on by default): the correct samples of each kind of build have their pages, a
+# Makefile whose implicit rules take the coverage build's LDLIBS (the flush object) included.
+for s in hello/correct hello/correct_makefile hello/implicit_rules hello/helpers_tricky \
+	file/correct webserv/correct chat/correct echo6/correct; do
+	why=$(python3 -c 'import json,sys
+c = json.load(open(sys.argv[1]))["extra_data"]["coverage"]
+print("ok" if c["done"] and c["lines"] > 0 else c["why"])' "$out/$s/results.json" 2>&1)
+	[ "$why" = ok ] && ok || bad "$s: no coverage: $why"
+done
+
 # No message shown to anyone names a scratch folder (sockgrade.XXXXXX/<pid>): paths are
 # relative to the submission, in build logs, reasons and program output alike.
 leaks=$(grep -rlE 'sockgrade\.[A-Za-z0-9]{6}/' "$out" 2>/dev/null)
