@@ -85,6 +85,8 @@ static int run_tool(struct sandbox *sb, const char *const *argv, const char *cwd
  * point there. The pages then name only safe text.
  */
 #define SAFE_DIR ".sockgrade-coverage-src"
+/* lcov's tracefile, in the scratch folder */
+#define INFO_NAME ".sockgrade-coverage.info"
 
 struct safe_names {
 	char **orig, **safe;
@@ -191,11 +193,21 @@ static int tracefile_safe_names(const char *scratch, const char *inner, const ch
 {
 	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
 	struct safe_names sn = { NULL, NULL, 0 };
+	char *real = NULL;
 	int rc = -1;
-	if (read_file(info, &in) < 0 || !in.buf) {
+	/* lcov wrote it in the student's folder: read through no link */
+	int fd = open_beneath(scratch, INFO_NAME, O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_fd(fd, &in) < 0 ||
+	    !in.buf) {
 		snprintf(err, ERRLEN, "cannot read the tracefile: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		goto out;
 	}
+	close(fd);
+	/* gcc records the folder as the kernel resolves it (a TMPDIR may be a link) */
+	real = realpath(scratch, NULL);
 	for (char *line = in.buf; line && *line;) {
 		char *nl = strchr(line, '\n');
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
@@ -204,6 +216,8 @@ static int tracefile_safe_names(const char *scratch, const char *inner, const ch
 			const char *rel = below(path, inner);
 			if (!rel)
 				rel = below(path, scratch);
+			if (!rel && real)
+				rel = below(path, real);
 			if (!rel) {
 				snprintf(err, ERRLEN, "the coverage data names a source outside the submission");
 				free(path);
@@ -230,6 +244,7 @@ static int tracefile_safe_names(const char *scratch, const char *inner, const ch
 	}
 	rc = write_file_atomic(info, out.buf ? out.buf : "", out.len, err);
 out:
+	free(real);
 	safe_names_release(&sn);
 	sb_release(&in);
 	sb_release(&out);
@@ -251,7 +266,7 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	 * (a link to a host folder, pages of its own) goes before lcov writes them.
 	 * No student process runs from here on.
 	 */
-	char *info = xasprintf("%s/.sockgrade-coverage.info", scratch);
+	char *info = xasprintf("%s/" INFO_NAME, scratch);
 	char *safe_dir = xasprintf("%s/" SAFE_DIR, scratch);
 	char *prefix = NULL;
 	remove_tree(html);
@@ -270,15 +285,20 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 	/* SOCKGRADE_TEST_WEAKEN=names leaves the names as they are, for the isolation test only */
 	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
 	int keep_names = weaken && strstr(weaken, "names");
-	const char *capture[] = { "lcov", "--quiet", "--capture", "--directory", ".", "--no-external",
-				  "--rc", "lcov_branch_coverage=1", "--output-file",
-				  ".sockgrade-coverage.info", NULL };
+	/*
+	 * --config-file: no ~/.lcovrc ($HOME is /tmp, which a program of the
+	 * container mode could write: geninfo_gcov_tool would run its choice)
+	 */
+	const char *capture[] = { "lcov", "--quiet", "--config-file", "/dev/null", "--capture",
+				  "--directory", ".", "--no-external", "--rc",
+				  "lcov_branch_coverage=1", "--output-file", INFO_NAME, NULL };
 	/* the tools see the scratch folder where a box mounts it */
 	const char *inner = sandbox_inner_dir(sb, scratch);
 	prefix = keep_names ? xstrdup(inner) : xasprintf("%s/" SAFE_DIR, inner);
-	const char *gen[] = { "genhtml", "--branch-coverage", "--legend", "--title", "your code",
+	const char *gen[] = { "genhtml", "--config-file", "/dev/null", "--branch-coverage",
+			      "--legend", "--title", "your code",
 			      "--prefix", prefix, "--output-directory", ".sockgrade-coverage",
-			      ".sockgrade-coverage.info", NULL };
+			      INFO_NAME, NULL };
 	int r = run_tool(sb, capture, scratch, &log, err);
 	if (r == 0 && !keep_names && tracefile_safe_names(scratch, inner, info, err) < 0) {
 		snprintf(ci->why, sizeof ci->why, "no coverage: %s", err);

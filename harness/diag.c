@@ -349,7 +349,9 @@ char *diag_strip_dir(const char *text, size_t len, const char *dir, size_t *outl
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	for (size_t i = 0; i < len;) {
-		if (dl && i + dl <= len && !memcmp(text + i, dir, dl)) {
+		/* a whole path only: "/var/submission" is not "/submission" */
+		if (dl && i + dl <= len && !memcmp(text + i, dir, dl) &&
+		    (i == 0 || (!path_char(text[i - 1]) && text[i - 1] != '/'))) {
 			char after = i + dl < len ? text[i + dl] : '\0';
 			if (after == '/') {
 				i += dl + 1;

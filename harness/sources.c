@@ -429,7 +429,7 @@ void source_scan_release(struct source_scan *s)
 /* Reads a regular file below dir without following links (none on the way either); -1 with errno. */
 static int read_source(const char *dir, const char *name, struct strbuf *sb)
 {
-	int fd = open_beneath(dir, name, 0);
+	int fd = open_beneath(dir, name, O_NONBLOCK);
 	if (fd < 0)
 		return -1;
 	char buf[65536];

@@ -63,9 +63,14 @@ int ms_left(int64_t deadline);
 
 /* write() all of it, retrying on EINTR; 0 or -1 with errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Reads what is left of fd into sb (appending); 0 or -1 with errno. */
+int read_fd(int fd, struct strbuf *sb);
 /* Reads a whole file into sb (appending); 0 or -1 with errno. */
 int read_file(const char *path, struct strbuf *sb);
-/* Writes a file atomically (temporary file, fsync-free rename); 0 or -1, err filled. */
+/*
+ * Writes a file atomically (a new temporary file beside it, never one that is
+ * there, nor a link; fsync-free rename); 0 or -1, err filled.
+ */
 int write_file_atomic(const char *path, const void *data, size_t len, char *err);
 /* mkdir -p; 0 or -1 with errno. */
 int mkdir_p(const char *path, mode_t mode);

@@ -100,7 +100,7 @@ static void read_weaken(void)
 			weaken |= parts[i].bit;
 }
 
-/* chown -R without following links; closes fd. */
+/* chown -R without following links, nor any file of more than one hard link; closes fd. */
 static int chown_tree(int fd, uid_t uid, gid_t gid)
 {
 	int rc = fchown(fd, uid, gid);
@@ -120,6 +120,10 @@ static int chown_tree(int fd, uid_t uid, gid_t gid)
 			int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 || chown_tree(sub, uid, gid) < 0)
 				rc = -1;
+		} else if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+			/* a hard link may be a file of the host's (the container mode's folder shares
+			 * its file system): never handed over */
+			continue;
 		} else if (fchownat(dirfd(d), e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 			rc = -1;
 		}

@@ -205,6 +205,11 @@ START_TEST(scratch_paths_become_relative)
 	s = diag_strip_dir("", 0, dir, &len);
 	ck_assert_str_eq(s, "");
 	free(s);
+	/* a whole path only: the dir inside a longer path stays */
+	s = diag_strip_dir("/submission/a.c /var/submission/b.c x/submission/c.c '/submission'", 66,
+			   "/submission", &len);
+	ck_assert_str_eq(s, "a.c /var/submission/b.c x/submission/c.c '.'");
+	free(s);
 }
 END_TEST
 

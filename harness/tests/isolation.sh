@@ -26,8 +26,8 @@
 #       none added, no user namespace (or other) of the box's own, no page
 #       (genhtml's coverage pages included) showing a student's file name raw,
 #       a build that grows without end stopped by the build's memory limit, the
-#       box's folder shown at no host path (cwd, mountinfo), no coverage source
-#       read through a link the build left.
+#       box's folder shown at no host path (cwd, mountinfo, the build's paths),
+#       no coverage source read and no file written through a link the build left.
 # Then the meta-test: SOCKGRADE_TEST_WEAKEN=<part> leaves one part of the box
 # out, and the check that relies on it must now FAIL (which counts as a pass).
 # Last, a grader killed with SIGKILL mid-run must leave no student process.
@@ -527,8 +527,11 @@ def claim(kind, labdir, name, *extra):
         shown = lines_of(r, "paths: ")
         host = sorted({l for l in shown if T in l})
         cwd = [l for l in shown if l.startswith("paths: cwd ")]
-        return int(not host), ("%d runs, cwd and every mount point without a host path (%s)" % (
-            len(done), cwd[0][len("paths: "):] if cwd else "?") if not host else
+        build = sorted({l for l in shown if l.startswith("paths: build pwd ")})
+        if not build:
+            return 0, "the build's paths were not seen (%s)" % "; ".join(l for l in shown if "build" in l)[:200]
+        return int(not host), ("%d runs, cwd, the build's paths and every mount point without a host path (%s; %s)" % (
+            len(done), cwd[0][len("paths: "):] if cwd else "?", " | ".join(b[len("paths: "):] for b in build)) if not host else
             "host paths shown: " + "; ".join(host[:3]))
     if kind == "linked_source":
         # the build left d -> /etc behind a source its coverage data names (d/shadow)
@@ -536,8 +539,17 @@ def claim(kind, labdir, name, *extra):
         leak = [os.path.relpath(os.path.join(d, f), labdir) for d, _, files in os.walk(os.path.join(labdir, name))
                 for f in files if shadow in open(os.path.join(d, f), errors="replace").read()]
         cov = x.get("coverage") or {}
-        return int(not leak), ("the host's /etc/shadow is in no report (coverage: %s)" % (
-            cov.get("why") or "pages made") if not leak else "/etc/shadow's text in: " + ", ".join(leak[:4]))
+        if leak:
+            return 0, "/etc/shadow's text in: " + ", ".join(leak[:4])
+        # the attack ran (the coverage pass reached the linked source) and was refused
+        ok = r["score"] == x["max_score"] and "reached through a link" in (cov.get("why") or "")
+        return int(ok), "the host's /etc/shadow is in no report; %g/%g; coverage: %s" % (
+            r["score"], x["max_score"], cov.get("why") or "pages made")
+    if kind == "tmp_links":
+        # the canary is checked run-wide; here: the tracefile was still written (coverage made)
+        cov = x.get("coverage") or {}
+        return int(bool(cov.get("done"))), "coverage %s despite the planted links" % (
+            "made" if cov.get("done") else "not made: %s" % cov.get("why"))
     if kind == "evil_build":
         progs = x["build"]["programs"]
         srv = [p for p in progs if p["name"] == "hello_server"][0]
@@ -677,7 +689,7 @@ echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = 
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | coverage_names | daemon | evil_include | host_paths | keyring | killer | linked_source | symlinks | userns) echo "$B_serves" ;;
+	*-correct | coverage_names | daemon | evil_include | host_paths | keyring | killer | linked_source | symlinks | tmp_links | userns) echo "$B_serves" ;;
 	evil_makefile) echo "$B_evil" ;;
 	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
@@ -794,7 +806,7 @@ parts=${PARTS:-main meta killed}
 # 1. every attack in one run, each beside a correct copy (--jobs 2 grades the
 #    pair at the same time), with the coverage pass (the default), which runs
 #    the hostile code a second time
-attacks="coverage_names daemon endless_loop endless_output evil_include evil_makefile fd_hog fork_bomb host_paths host_port huge_file keyring killer linked_source memory_hog never_listens spy symlinks userns"
+attacks="coverage_names daemon endless_loop endless_output evil_include evil_makefile fd_hog fork_bomb host_paths host_port huge_file keyring killer linked_source memory_hog never_listens spy symlinks tmp_links userns"
 if [[ " $parts " == *" main "* ]]; then
 	names=""
 	for a in $attacks; do names="$names $a $a-correct"; done
@@ -822,6 +834,7 @@ if [[ " $parts " == *" main "* ]]; then
 	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
 	check "main: host_paths: the box shows its folder at no host path (cwd, mountinfo)" host_paths host_paths
 	check "main: linked_source: a coverage source behind a link to /etc is not read" linked_source linked_source
+	check "main: tmp_links: the tracefile is written anew, not through the links to the canary" tmp_links tmp_links
 	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
 	# no weakened run for it: without the limit cc1 takes gigabytes of the test machine
 	check "main: evil_include: the build is stopped by its memory limit (1 GiB), and says so" build_memory evil_include
@@ -881,6 +894,20 @@ if [[ " $parts " == *" meta "* ]]; then
 	grade links links
 	GRADE_ARGS=--no-coverage
 	meta links "linked_source: a coverage source behind a link to /etc is not read" linked_source linked_source
+
+	# the grader writes files in the student's folder as new files, never through a link
+	prepare tmplinks tmp_links
+	GRADE_ARGS=""
+	grade tmplinks tmplinks
+	GRADE_ARGS=--no-coverage
+	{ read -r _; read -r s2 d2; } < <(iso diff "$T/out/tmplinks.before" "$T/out/tmplinks.after")
+	if [ "$s2" = 0 ]; then
+		ok "meta tmplinks: the canary check goes red without the tmplinks part (the tracefile went through a link): $d2"
+	else
+		bad "meta tmplinks: the canary is unchanged without the tmplinks part (the check is blind to it): $d2"
+	fi
+	head -c 48 /dev/urandom | base64 >"$canary"
+	touch -d '2020-01-01' "$canary"
 
 	prepare hostpath host_paths
 	grade hostpath hostpath

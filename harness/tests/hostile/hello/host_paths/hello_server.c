@@ -1,6 +1,7 @@
 /* Hostile test data (sockgrade isolation test): a correct server that first
  * reports, on stderr, every path a box shows it of its own folder: its cwd
- * (getcwd and the /proc/self/cwd link), argv[0], and for each line of
+ * (getcwd and the /proc/self/cwd link), argv[0], what its build saw (its
+ * Makefile's build-paths.txt: $PWD, CURDIR, LDLIBS), and for each line of
  * /proc/self/mountinfo the mount's root within its file system and its mount
  * point. None may name a path of the host's (the run's work folder, the
  * worker's pid): "paths: " lines, then "paths: done: N lines". */
@@ -22,6 +23,13 @@ int main(int argc, char **argv)
     ssize_t len = readlink("/proc/self/cwd", link, sizeof link - 1);
     link[len > 0 ? len : 0] = '\0';
     fprintf(stderr, "paths: cwd %s link %s argv0 %s\n", cwd, link, argv[0]);
+    FILE *b = fopen("build-paths.txt", "r");        /* what its build saw (Makefile) */
+    if (b && fgets(line, sizeof line, b))
+        fprintf(stderr, "paths: %s", line);
+    else
+        fprintf(stderr, "paths: build (no build-paths.txt)\n");
+    if (b)
+        fclose(b);
     FILE *f = fopen("/proc/self/mountinfo", "r");
     while (f && fgets(line, sizeof line, f)) {
         char root[1024], point[1024];
