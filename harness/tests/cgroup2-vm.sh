@@ -15,9 +15,16 @@
 # Each step's log and exit status go to a writable 9p share of the host's
 # (the only thing the guest writes on the host), then the guest powers off.
 #
+# KVM is used when it boots a stock kernel (probed: KVM_PROBE_S, default 30 s). Where it does
+# not (a host whose /dev/kvm is kvm_pvm, which runs only guest kernels built for PVM), QEMU's
+# TCG emulation runs the guest instead: the cgroup v2 verdicts still show, but everything is
+# several times slower, so isolation.sh's time bounds fail and the hostile programs that must
+# get far within ready_within (memory_hog, fork_bomb, huge_file, spy) may be stopped by TO first.
+#
 # Usage: harness/tests/cgroup2-vm.sh      (as root; make cgroup2-vm)
 #   VM_TIMEOUT=seconds (default 2400) bounds the whole VM; PARTS as isolation.sh;
-#   KEEP=1 keeps the host's work folder (logs) and prints where.
+#   KEEP=1 keeps the host's work folder and prints where: out/ has each step's log, and
+#   isolation.sh's (isolation-out/: the grader's log per run; isolation-reports/).
 # Output: the guest's console, then one line per step ("ok" or "FAIL"), the
 # failing isolation lines, and exactly one line "cgroup2-vm: N passed, M failed"
 # (N, M count unit checks and isolation checks); exit 1 on any failure or when
@@ -33,6 +40,7 @@ if [ "${1:-}" = --guest ]; then
 	# shellcheck source=/dev/null # VM_BUILD and PARTS, from the host
 	. "$out/settings.env"
 	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8
+	# shellcheck disable=SC2317 # called by the EXIT trap
 	end() {
 		sync
 		echo "cgroup2-vm-guest: done"
@@ -52,17 +60,17 @@ if [ "${1:-}" = --guest ]; then
 	mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || { echo "cgroup2: cannot mount"; echo 1 >"$out/boot.rc"; exit; }
 	ip link set lo up 2>/dev/null || busybox ip link set lo up
 	hostname sockgrade-vm
-	: >"$out/boot.rc"
 	echo 0 >"$out/boot.rc"
+	# the grader's own cgroup, /grader, holding this shell (PID 1), as a service's would
+	echo "+memory +pids +cpu" >/sys/fs/cgroup/cgroup.subtree_control
+	mkdir /sys/fs/cgroup/grader
+	echo $$ >/sys/fs/cgroup/grader/cgroup.procs
 	{
+		echo "this shell's cgroup: $(cat /proc/self/cgroup)"
 		echo "kernel $(uname -r); /sys/fs/cgroup: $(stat -f -c %T /sys/fs/cgroup)"
 		grep cgroup /proc/mounts
 		echo "root controllers: $(cat /sys/fs/cgroup/cgroup.controllers)"
-		echo "+memory +pids +cpu" >/sys/fs/cgroup/cgroup.subtree_control
 		echo "root subtree_control: $(cat /sys/fs/cgroup/cgroup.subtree_control)"
-		mkdir /sys/fs/cgroup/grader
-		echo $$ >/sys/fs/cgroup/grader/cgroup.procs
-		echo "this shell's cgroup: $(cat /proc/self/cgroup)"
 		echo "nproc $(nproc), memory: $(grep MemTotal /proc/meminfo)"
 	} 2>&1 | tee "$out/env.log"
 	# the copy: the worktree's tracked and untracked files, no build folder
@@ -90,7 +98,12 @@ if [ "${1:-}" = --guest ]; then
 	step unit-cgroup env CK_RUN_SUITE=cgroup CK_DEFAULT_TIMEOUT=60 build/check_sockgrade
 	step unit-sandbox env CK_RUN_SUITE=sandbox CK_DEFAULT_TIMEOUT=60 build/check_sockgrade
 	step cgroup-tree sh -c 'find /sys/fs/cgroup -mindepth 1 -type d | sort'
-	step isolation env PARTS="${PARTS:-main meta killed}" ./harness/tests/isolation.sh build/sockgrade
+	step isolation env KEEP=1 PARTS="${PARTS:-main meta killed}" ./harness/tests/isolation.sh build/sockgrade
+	# isolation.sh's logs (the grader's of each run, results.json by submission) to the host
+	for d in /tmp/sockgrade-iso.*; do
+		[ -d "$d/out" ] && cp -a "$d/out" "$out/isolation-out" 2>/dev/null
+		[ -d "$d/repo/reports/hello" ] && cp -a "$d/repo/reports/hello" "$out/isolation-reports" 2>/dev/null
+	done
 	step cgroup-after sh -c 'find /sys/fs/cgroup -mindepth 1 -type d | sort; cat /sys/fs/cgroup/grader/cgroup.subtree_control'
 	exit
 fi
@@ -107,7 +120,7 @@ give_up() {
 }
 [ "$(id -u)" = 0 ] || give_up "must run as root (apt-get, and the guest's grader runs as root)"
 [ -e /dev/kvm ] || give_up "no /dev/kvm: this machine cannot run a KVM guest"
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || give_up "/dev/kvm is not usable (permissions)"
+{ [ -r /dev/kvm ] && [ -w /dev/kvm ]; } || give_up "/dev/kvm is not usable (permissions)"
 
 # the guest kernel: a Debian one (not -cloud: that has no 9p) with its modules
 guest_kernel() {
@@ -130,7 +143,8 @@ if [ -n "$pkgs" ]; then
 	command -v apt-get >/dev/null || give_up "missing:$pkgs, and no apt-get to install them"
 	echo "cgroup2-vm: installing$pkgs"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null ||
+	# shellcheck disable=SC2086 # a list of package names
+	{ apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $pkgs >/dev/null; } ||
 		give_up "apt-get install$pkgs failed"
 fi
 command -v qemu-system-x86_64 >/dev/null || give_up "qemu-system-x86_64 missing (package qemu-system-x86)"
@@ -225,7 +239,7 @@ if [ "$accel" = auto ]; then
 fi
 case "$accel" in
 kvm) accel_args=(-enable-kvm -cpu "$kvm_cpu") ;;
-tcg) accel_args=(-accel tcg,thread=multi -cpu max) ;;
+tcg) accel_args=(-accel "tcg,thread=multi" -cpu max) ;;
 *) give_up "VM_ACCEL=$accel: say kvm, tcg or auto" ;;
 esac
 # where the harness is built: in the guest (VM_BUILD=guest, the default under KVM), or on
