@@ -22,7 +22,9 @@
 # get far within ready_within (memory_hog, fork_bomb, huge_file, spy) may be stopped by TO first.
 #
 # Usage: harness/tests/cgroup2-vm.sh      (as root; make cgroup2-vm)
-#   VM_TIMEOUT=seconds (default 2400) bounds the whole VM; PARTS as isolation.sh;
+#   VM_TIMEOUT=seconds (default 2400) bounds the whole VM; PARTS as isolation.sh (none: skip);
+#   VM_GRADE="memory_hog fork_bomb ..." also grades those hostile submissions alone with
+#   --time-scale VM_TIME_SCALE and prints their verdicts (info lines: slack for TCG);
 #   KEEP=1 keeps the host's work folder and prints where: out/ has each step's log, and
 #   isolation.sh's (isolation-out/: the grader's log per run; isolation-reports/).
 # Output: the guest's console, then one line per step ("ok" or "FAIL"), the
@@ -104,6 +106,25 @@ if [ "${1:-}" = --guest ]; then
 		[ -d "$d/out" ] && cp -a "$d/out" "$out/isolation-out" 2>/dev/null
 		[ -d "$d/repo/reports/hello" ] && cp -a "$d/repo/reports/hello" "$out/isolation-reports" 2>/dev/null
 	done
+	# VM_GRADE="memory_hog fork_bomb": those hostile submissions graded alone, --time-scale
+	# VM_TIME_SCALE (slack for TCG), and each hello_server run's verdict (info, not a check)
+	if [ -n "${VM_GRADE:-}" ]; then
+		mkdir -p /tmp/sockgrade-vm-grade/subs
+		for n in $VM_GRADE; do cp -r "$src/harness/tests/hostile/hello/$n" /tmp/sockgrade-vm-grade/subs/; done
+		step grade env SANDBOX=root build/sockgrade grade --jobs 2 --no-coverage --force \
+			--time-scale "${VM_TIME_SCALE:-1}" --reports /tmp/sockgrade-vm-grade/reports \
+			--submissions /tmp/sockgrade-vm-grade/subs specs/hello.yaml
+		# shellcheck disable=SC2086 # a list of names
+		step grade-verdicts python3 -c 'import json, sys, os
+for n in sys.argv[2:]:
+    r = json.load(open(os.path.join(sys.argv[1], n, "results.json")))
+    ps = [p for pr in r["extra_data"]["probes"] for p in pr["processes"] if p["program"] == "hello_server"]
+    print("info %s: %g/%g; hello_server verdicts: %s; memory held by: %s; notes: %s" % (n, r["score"],
+          r["extra_data"]["max_score"], " ".join(p["verdict"] for p in ps),
+          sorted({str(p.get("memory_limit")) for p in ps}), sorted({p.get("memory_note") or "" for p in ps})))
+    for p in ps[:2]:
+        print("     stderr: %s" % p["stderr"][-300:].replace("\n", " | "))' /tmp/sockgrade-vm-grade/reports/hello $VM_GRADE
+	fi
 	step cgroup-after sh -c 'find /sys/fs/cgroup -mindepth 1 -type d | sort; cat /sys/fs/cgroup/grader/cgroup.subtree_control'
 	exit
 fi
@@ -250,7 +271,8 @@ if [ "$vm_build" = host ]; then
 	make -C "$top" --no-print-directory -j"$(nproc)" BUILD=build-vm build-vm/sockgrade build-vm/check_sockgrade >"$work/host-build.log" 2>&1 ||
 		{ tail -20 "$work/host-build.log"; give_up "make BUILD=build-vm on the host failed"; }
 fi
-printf 'VM_BUILD=%q\nPARTS=%q\n' "$vm_build" "${PARTS:-main meta killed}" >"$work/out/settings.env"
+printf 'VM_BUILD=%q\nPARTS=%q\nVM_GRADE=%q\nVM_TIME_SCALE=%q\n' "$vm_build" "${PARTS:-main meta killed}" \
+	"${VM_GRADE:-}" "${VM_TIME_SCALE:-1}" >"$work/out/settings.env"
 echo "cgroup2-vm: booting $kver under ${accel^^} (2 vCPUs, 4 GB), at most $timeout_s s; the host's / read-only over 9p"
 t0=$SECONDS
 timeout --kill-after=10 "$timeout_s" qemu-system-x86_64 \
