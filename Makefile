@@ -76,7 +76,7 @@ GRADE_FLAGS = $(if $(SEED),--seed $(SEED)) $(if $(TIME_SCALE),--time-scale $(TIM
 RUN_FLAGS = --reports $(REPORTS) --jobs $(JOBS) $(GRADE_FLAGS) \
 	$(if $(filter 1,$(VERBOSE)),--verbose) $(if $(ONLY),--only '$(ONLY)')
 
-.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import gradescope prairielearn platform-tests
+.PHONY: all grade selfcheck test unit e2e selfcheck-tests rerun-tests import-tests determinism layout isolation slurm-tests browser sanitize coverage deps test-deps grade-deps clean check-specs bench student-kit slurm import gradescope prairielearn platform-tests cgroup2-vm
 .DEFAULT_GOAL := all
 
 all: deps $(BIN)
@@ -240,6 +240,12 @@ gradescope prairielearn: all
 # Both packages run in an emulated container: caps dropped, namespaces refused, 768 MB (as root).
 platform-tests: $(BIN) $(BUILD)/nons
 	./harness/tests/platform.sh $(BIN) $(BUILD)/nons
+
+# The root sandbox on a real cgroup v2 kernel: a Debian kernel in a QEMU guest (KVM, else TCG)
+# with cgroup2 alone, the host's / read-only over 9p; the cgroup and sandbox unit suites and
+# isolation.sh in it (as root; PARTS=..., VM_TIMEOUT=s, VM_ACCEL=kvm|tcg, VM_BUILD=guest|host).
+cgroup2-vm:
+	./harness/tests/cgroup2-vm.sh
 
 # the test's stand-in for Docker's default profile: CAP_SYS_ADMIN dropped, namespaces refused
 $(BUILD)/nons: harness/tests/nons.c | $(BUILD)
