@@ -444,6 +444,12 @@ static void box_init(const struct sandbox *sb, const struct spawn *sp, const cha
 		_exit(127);
 	close(sync_fd);
 	int memcg = go == 'm';
+	/*
+	 * Now in its cgroups: a cgroup namespace rooted there, so that
+	 * /proc/self/cgroup shows "/" and not the grader's cgroup and worker pid
+	 */
+	if (!(weaken & WEAK_HOSTPATH) && unshare(CLONE_NEWCGROUP) < 0)
+		report_stage(errpipe, STAGE_CGROUPNS);
 	if (sethostname("sockgrade", 9) < 0) {
 		/* cosmetic */
 	}

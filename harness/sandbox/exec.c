@@ -17,7 +17,7 @@
 const char *const box_stages[] = {
 	"exec", "mount namespace", "root tmpfs", "/usr", "system folders", "/etc", "/dev", "/proc",
 	"/tmp", "scratch folder", "pivot_root", "read-only root", "user id", "capabilities",
-	"working folder", "keyrings", "system call filter",
+	"working folder", "keyrings", "system call filter", "cgroup namespace",
 };
 
 void report_stage(int errpipe, int stage)

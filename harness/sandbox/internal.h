@@ -77,7 +77,7 @@ struct box_msg {
 /* Why a box could not be set up: the stage whose name box_stages[] holds, sent with errno. */
 enum { STAGE_EXEC, STAGE_MNTNS, STAGE_ROOT, STAGE_USR, STAGE_SYSDIRS, STAGE_ETC, STAGE_DEV, STAGE_PROC, STAGE_TMP,
        STAGE_SCRATCH, STAGE_PIVOT, STAGE_RDONLY, STAGE_IDS, STAGE_CAPS, STAGE_CWD, STAGE_KEYRING,
-       STAGE_FILTER };
+       STAGE_FILTER, STAGE_CGROUPNS };
 
 /* The descriptors of one spawn, each pair { read end, write end }; -1 where closed. */
 struct spawn_fds {

@@ -528,9 +528,13 @@ def claim(kind, labdir, name, *extra):
         host = sorted({l for l in shown if T in l})
         cwd = [l for l in shown if l.startswith("paths: cwd ")]
         build = sorted({l for l in shown if l.startswith("paths: build pwd ")})
+        cg = sorted({l for l in shown if l.startswith("paths: cgroup ")})
+        host += [l for l in cg if not l.endswith(":/")]
+        if not cg:
+            return 0, "no /proc/self/cgroup line was seen"
         if not build:
             return 0, "the build's paths were not seen (%s)" % "; ".join(l for l in shown if "build" in l)[:200]
-        return int(not host), ("%d runs, cwd, the build's paths and every mount point without a host path (%s; %s)" % (
+        return int(not host), ("%d runs, cwd, the build's paths, cgroups and every mount point without a host path (%s; %s)" % (
             len(done), cwd[0][len("paths: "):] if cwd else "?", " | ".join(b[len("paths: "):] for b in build)) if not host else
             "host paths shown: " + "; ".join(host[:3]))
     if kind == "linked_source":
@@ -832,7 +836,7 @@ if [[ " $parts " == *" main "* ]]; then
 	check "main: spy cannot read the grader's command line (pid 1 of its box)" spy_proc spy
 	check "main: host_port reaches no host service (host port $port)" host_port host_port "$T/out/host-listener.log"
 	check "main: symlinks are not followed into the reference or /etc/shadow" symlinks symlinks
-	check "main: host_paths: the box shows its folder at no host path (cwd, mountinfo)" host_paths host_paths
+	check "main: host_paths: the box shows its folder at no host path (cwd, mountinfo, cgroups, the build's paths)" host_paths host_paths
 	check "main: linked_source: a coverage source behind a link to /etc is not read" linked_source linked_source
 	check "main: tmp_links: the tracefile is written anew, not through the links to the canary" tmp_links tmp_links
 	check "main: evil Makefile's build-time spy/killer/fork bomb is contained" evil_build evil_makefile
@@ -898,7 +902,8 @@ if [[ " $parts " == *" meta "* ]]; then
 	# the grader writes files in the student's folder as new files, never through a link
 	prepare tmplinks tmp_links
 	GRADE_ARGS=""
-	grade tmplinks tmplinks
+	# (with hostpath too: the box then shows the worker's pid, and the links hit it for sure)
+	grade tmplinks tmplinks,hostpath
 	GRADE_ARGS=--no-coverage
 	{ read -r _; read -r s2 d2; } < <(iso diff "$T/out/tmplinks.before" "$T/out/tmplinks.after")
 	if [ "$s2" = 0 ]; then

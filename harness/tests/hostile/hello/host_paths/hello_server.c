@@ -1,7 +1,8 @@
 /* Hostile test data (sockgrade isolation test): a correct server that first
  * reports, on stderr, every path a box shows it of its own folder: its cwd
  * (getcwd and the /proc/self/cwd link), argv[0], what its build saw (its
- * Makefile's build-paths.txt: $PWD, CURDIR, LDLIBS), and for each line of
+ * Makefile's build-paths.txt: $PWD, CURDIR, LDLIBS), its /proc/self/cgroup
+ * lines (each must read "/": a cgroup namespace of the box's), and for each line of
  * /proc/self/mountinfo the mount's root within its file system and its mount
  * point. None may name a path of the host's (the run's work folder, the
  * worker's pid): "paths: " lines, then "paths: done: N lines". */
@@ -30,6 +31,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "paths: build (no build-paths.txt)\n");
     if (b)
         fclose(b);
+    FILE *g = fopen("/proc/self/cgroup", "r");       /* the grader's cgroup and worker pid? */
+    while (g && fgets(line, sizeof line, g))
+        fprintf(stderr, "paths: cgroup %s", line);
+    if (g)
+        fclose(g);
     FILE *f = fopen("/proc/self/mountinfo", "r");
     while (f && fgets(line, sizeof line, f)) {
         char root[1024], point[1024];
