@@ -627,7 +627,7 @@ def cmd_bounds(args):
         m = re.search(r"^\s*%s:\s*([\d.]+)(ms|s)?" % key, text, re.M)
         return default if not m else float(m.group(1)) / (1000 if m.group(2) == "ms" else 1)
     R, W, B = dur("ready_within", 5), dur("within", 2), dur("build_within", 60)
-    probe, build, tools, stop = 1.0, 5.0, 10.0, 0.5   # allowances, see the script's header
+    probe, build, tools, stop = 2.0, 5.0, 10.0, 0.5   # allowances, see the script's header
     kinds = []
     for block in re.split(r"\n  - name:", text.split("\nprobes:", 1)[1])[1:]:
         server = "start: hello_server" in block
@@ -684,11 +684,11 @@ bounds() { # bounds COVERAGE: sets B_R B_W B_B B_runs B_builds B_serves B_stuck 
 }
 bounds 1
 echo "time bounds from specs/hello.yaml (ready_within ${B_R}s, within ${B_W}s, build_within ${B_B}s) with the" \
-	"coverage pass (the visible probes again: $B_runs probe runs, $B_builds builds), allowing 1 s per probe" \
+	"coverage pass (the visible probes again: $B_runs probe runs, $B_builds builds), allowing 2 s per probe" \
 	"that runs normally, 5 s per ordinary compile, 10 s for lcov+genhtml, 0.5 s per probe to stop:"
-echo "  serves (or is not built): $B_runs x 1 + $B_builds x 5 + 10 + $B_runs x 0.5 = $B_serves s"
+echo "  serves (or is not built): $B_runs x 2 + $B_builds x 5 + 10 + $B_runs x 0.5 = $B_serves s"
 echo "  never listens:  ready_within ${B_R} per server start, within ${B_W} for the start without a port," \
-	"1 per client probe, + the same builds, tools and stops = $B_stuck s"
+	"2 per client probe, + the same builds, tools and stops = $B_stuck s"
 echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = $B_evil s"
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
