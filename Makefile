@@ -93,8 +93,9 @@ grade-deps:
 	@$(if $(GRADE_PKGS),./harness/deps.sh --for coverage $(GRADE_PKGS) || true)
 
 # ---- the harness ----
-# a folder's files include the harness's headers by name: -iquote harness
-$(BUILD)/%.o: harness/%.c | $(BUILD)
+# a folder's files include the harness's headers by name: -iquote harness; under make -j the
+# headers are installed (deps) before anything compiles
+$(BUILD)/%.o: harness/%.c | $(BUILD) deps
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(VARIANT_CFLAGS) $(YAML_CFLAGS) $(JANSSON_CFLAGS) $(ARCHIVE_CFLAGS) -iquote harness -c $< -o $@
 

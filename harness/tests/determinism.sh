@@ -3,7 +3,9 @@
 # each run with a seed of its own and no coverage, and fails on any probe whose verdict
 # differs between runs. The samples are those whose verdict once hung on the scheduler:
 # restarts without SO_REUSEADDR (forking servers whose child closes after the parent
-# included), SIGCHLD handlers that reap once per signal, children that outlive their parent;
+# included), SIGCHLD handlers that reap once per signal, children that outlive their parent,
+# a handler without SA_RESTART (accept() fails with EINTR when a child ends), a server that
+# writes its whole buffer after each read (wrong only when a read is short);
 # a calculator server that reads its request with one read() (the request sent in pieces);
 # chat servers whose verdict hangs on the order in which a FIN, an RST and other clients'
 # lines reach them, or on a silence while a line is incomplete;
@@ -18,8 +20,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/sockgrade-determinism.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr
-echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr
+samples="echo/no_reuseaddr echo/correct_fork echo/fork_reuseaddr echo/fork_no_reuseaddr echo/whole_buffer
+echo_mp/correct_fork echo_mp/reaps_once echo_mp/zombies echo_mp/accept_eintr echo_mp/whole_buffer
 hello/correct hello/correct_fork hello/fork_never_closes hello/zombies hello/no_reuseaddr
 op/correct op/one_read op/no_accept_loop
 chat/correct chat/closed_fd_in_set chat/exits_on_reset chat/sigpipe chat/relays_partial_reads
