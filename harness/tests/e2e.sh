@@ -183,7 +183,7 @@ fi
 # A 16 MiB echo through the reference: sending and receiving in one poll loop, no deadlock
 # when neither side reads ahead.
 mkdir -p "$tmp/big/specs"
-sed 's/send_payload: 1MiB/send_payload: 16MiB/; s/within: 10s/within: 30s/' "$top/specs/echo.yaml" >"$tmp/big/specs/echo.yaml"
+sed 's/send_payload: 1048573/send_payload: 16MiB/; s/within: 10s/within: 30s/' "$top/specs/echo.yaml" >"$tmp/big/specs/echo.yaml"
 if grep -q 'send_payload: 16MiB' "$tmp/big/specs/echo.yaml" &&
 	"$bin" selfcheck --no-coverage --reference-root "$top/reference" --reports "$tmp/big/r" \
 		"$tmp/big/specs/echo.yaml" "$top/submissions/echo/correct" >"$tmp/big.log" 2>&1; then
