@@ -150,16 +150,10 @@ static int copy_source(const char *dir, const char *rel, const char *to)
 	/* SOCKGRADE_TEST_WEAKEN=links follows them, for the isolation test only */
 	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
 	char *plain = weaken && strstr(weaken, "links") ? xasprintf("%s/%s", dir, rel) : NULL;
-	int fd = plain ? open(plain, O_RDONLY | O_CLOEXEC) : open_beneath(dir, rel, O_NONBLOCK);
+	int rc = plain ? read_file(plain, &data) : read_beneath(dir, rel, (size_t)64 << 20, &data);
 	free(plain);
-	struct stat st;
-	int rc = -1;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (64 << 20))
+	if (rc < 0)
 		goto out;
-	char buf[65536];
-	ssize_t n;
-	while ((n = read(fd, buf, sizeof buf)) > 0)
-		sb_add(&data, buf, (size_t)n);
 	char *parent = xstrdup(to);
 	char *slash = strrchr(parent, '/');
 	if (slash)
@@ -169,17 +163,8 @@ static int copy_source(const char *dir, const char *rel, const char *to)
 	char err[ERRLEN];
 	rc = write_file_atomic(to, data.buf ? data.buf : "", data.len, err);
 out:
-	if (fd >= 0)
-		close(fd);
 	sb_release(&data);
 	return rc;
-}
-
-/* path below dir (its part after "dir/"), or NULL. */
-static const char *below(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-	return !strncmp(path, dir, n) && path[n] == '/' ? path + n + 1 : NULL;
 }
 
 /*
@@ -196,16 +181,12 @@ static int tracefile_safe_names(const char *scratch, const char *inner, const ch
 	char *real = NULL;
 	int rc = -1;
 	/* lcov wrote it in the student's folder: read through no link */
-	int fd = open_beneath(scratch, INFO_NAME, O_NONBLOCK);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read_fd(fd, &in) < 0 ||
-	    !in.buf) {
-		snprintf(err, ERRLEN, "cannot read the tracefile: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	int got = read_beneath(scratch, INFO_NAME, (size_t)256 << 20, &in);
+	if (got < 0 || !in.buf) {
+		snprintf(err, ERRLEN, "cannot read the tracefile: %s",
+			 got < 0 ? strerror(errno) : "it is empty");
 		goto out;
 	}
-	close(fd);
 	/* gcc records the folder as the kernel resolves it (a TMPDIR may be a link) */
 	real = realpath(scratch, NULL);
 	for (char *line = in.buf; line && *line;) {
@@ -213,11 +194,11 @@ static int tracefile_safe_names(const char *scratch, const char *inner, const ch
 		size_t len = nl ? (size_t)(nl - line) : strlen(line);
 		if (len > 3 && !strncmp(line, "SF:", 3)) {
 			char *path = xstrndup(line + 3, len - 3);
-			const char *rel = below(path, inner);
+			const char *rel = path_below(path, inner);
 			if (!rel)
-				rel = below(path, scratch);
+				rel = path_below(path, scratch);
 			if (!rel && real)
-				rel = below(path, real);
+				rel = path_below(path, real);
 			if (!rel) {
 				snprintf(err, ERRLEN, "the coverage data names a source outside the submission");
 				free(path);

@@ -379,6 +379,24 @@ char launch_proc_state(pid_t pid)
 	return proc_stat(pid, NULL);
 }
 
+int launch_stopped(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+	size_t n;
+	char **tids = dir_names(path, 0, &n);
+	if (!tids)
+		return 1;
+	int stopped = 1;
+	for (size_t i = 0; i < n && stopped; i++) {
+		char state = proc_stat((pid_t)atoi(tids[i]), NULL);
+		/* a thread gone, or ending, holds nothing back */
+		stopped = !state || state == 'T' || state == 'Z' || state == 'X';
+	}
+	names_free(tids, n);
+	return stopped;
+}
+
 int launch_live_descendants(pid_t pid, struct live_proc *v, int max)
 {
 	pid_t pids[MAX_PIDS];

@@ -64,6 +64,13 @@ const char *launch_port_held(int port);
 /* 1 when pid is gone, a zombie, or has begun to exit (PF_EXITING): its end is on its way. */
 int launch_proc_exiting(pid_t pid);
 
+/*
+ * 1 once every thread of pid is stopped ('T': a SIGSTOP has taken effect), or
+ * pid is gone. kill(SIGSTOP) returns before the stop: a process asleep in
+ * select() is woken first, and may still see what happens meanwhile.
+ */
+int launch_stopped(pid_t pid);
+
 /* pid's scheduler state from /proc/<pid>/stat ('R', 'S', 'D', 'T', 'Z', ...), or 0 if gone. */
 char launch_proc_state(pid_t pid);
 

@@ -16,7 +16,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -426,29 +425,6 @@ void source_scan_release(struct source_scan *s)
 
 /* ---- choosing a program's files ---- */
 
-/* Reads a regular file below dir without following links (none on the way either); -1 with errno. */
-static int read_source(const char *dir, const char *name, struct strbuf *sb)
-{
-	int fd = open_beneath(dir, name, O_NONBLOCK);
-	if (fd < 0)
-		return -1;
-	char buf[65536];
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			close_keep_errno(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		sb_add(sb, buf, (size_t)n);
-	}
-	close(fd);
-	return 0;
-}
-
 static int regular_file(const char *dir, const char *name)
 {
 	char *p = xasprintf("%s/%s", dir, name);
@@ -532,7 +508,8 @@ void sources_choose(const char *dir, const struct program *prog, struct source_s
 	int *read_errno = xcalloc(nc + 1, sizeof *read_errno);
 	for (size_t i = 0; i < nc; i++) {
 		struct strbuf sb = STRBUF_INIT;
-		read_errno[i] = read_source(dir, cfiles[i], &sb) < 0 ? errno : 0;
+		/* a regular file below dir, through no link (none on the way either) */
+		read_errno[i] = read_beneath(dir, cfiles[i], (size_t)64 << 20, &sb) < 0 ? errno : 0;
 		sources_scan(sb.buf ? sb.buf : "", sb.len, &scans[i]);
 		sb_release(&sb);
 	}

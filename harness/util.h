@@ -81,6 +81,14 @@ int mkdir_p(const char *path, mode_t mode);
  * descriptor, or -1 with errno (ELOOP: a link on the way; EXDEV: "..").
  */
 int open_beneath(const char *dir, const char *rel, int extra);
+/* The part of path after "dir/" when path is below the folder dir, else NULL. */
+const char *path_below(const char *path, const char *dir);
+/*
+ * Reads (appending to sb) the regular file rel below dir, through no link, as
+ * open_beneath opens it; 0, or -1 with errno (as open_beneath's; EINVAL: not a
+ * regular file; EFBIG: more than max bytes).
+ */
+int read_beneath(const char *dir, const char *rel, size_t max, struct strbuf *sb);
 /*
  * The names in a folder but "." and ".." (with no_hidden, none that starts
  * with '.'), sorted by strcmp, *n of them; NULL (and *n 0) when it cannot be

@@ -410,10 +410,9 @@ int step_start(struct probe_run *r, const struct step *s)
 	struct strbuf shown = STRBUF_INIT;
 	/* argv[0] as a shell in the submission's folder gives it: no scratch path in a usage line */
 	const char *bin = r->env->bins[idx];
-	size_t wl = strlen(r->env->workdir);
+	const char *tail = path_below(bin, r->env->workdir);
 	char arg0[512];
-	int rel = !strncmp(bin, r->env->workdir, wl) && bin[wl] == '/' &&
-		  snprintf(arg0, sizeof arg0, ".%s", bin + wl) < (int)sizeof arg0;
+	int rel = tail && snprintf(arg0, sizeof arg0, "./%s", tail) < (int)sizeof arg0;
 	if (start_argv(r, rel ? arg0 : bin, prog->name, tmpl, ntmpl, argv, &shown) < 0)
 		goto out;
 
@@ -733,6 +732,14 @@ static int idle(struct probe_run *r, void *arg)
 	return launch_accept_backlog(pid) <= 0 && launch_proc_state(pid) == 'S';
 }
 
+/* Stopped: every thread of its main process (its children run on). */
+static int stopped(struct probe_run *r, void *arg)
+{
+	struct proc *pr = arg;
+	(void)r;
+	return sbproc_ended(pr->p) || launch_stopped(sbproc_pid(pr->p));
+}
+
 /*
  * hold: once the program is idle (it has accepted every waiting connection and
  * sleeps, in accept() say; or at the deadline), stops its main process with
@@ -753,6 +760,13 @@ int step_hold(struct probe_run *r, const struct step *s)
 	if (kill(sbproc_pid(pr->p), SIGSTOP) < 0)
 		return fail(r, "harness error: SIGSTOP: %s", strerror(errno));
 	pr->held = 1;
+	/*
+	 * The stop takes effect once the program runs again: until then, a
+	 * program woken in select() would still see what the next steps do.
+	 */
+	if (!pump_until(r, within(r, s), stopped, pr))
+		note(r, EV_NOTE, pr->program, "not yet stopped after %.1fs: held all the same",
+		     within_s(r, s));
 	note(r, EV_NOTE, pr->program, "held (SIGSTOP to its main process only)");
 	return 0;
 }

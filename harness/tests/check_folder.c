@@ -189,6 +189,38 @@ START_TEST(open_beneath_follows_no_link)
 }
 END_TEST
 
+/* read_beneath: a regular file's bytes; a FIFO refused at once (it would hang), as a link or too much. */
+START_TEST(read_beneath_reads_regular_files_only)
+{
+	char dir[] = "/tmp/check_rbeneath.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	put(dir, "x.c", "int x;\n", 0644);
+	char *fifo = xasprintf("%s/pipe", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0644), 0);
+	char *lnk = xasprintf("%s/l", dir);
+	ck_assert_int_eq(symlink("x.c", lnk), 0);
+
+	struct strbuf sb = STRBUF_INIT;
+	ck_assert_int_eq(read_beneath(dir, "x.c", 100, &sb), 0);
+	ck_assert_uint_eq(sb.len, 7);
+	ck_assert_int_eq(memcmp(sb.buf, "int x;\n", 7), 0);
+	sb_reset(&sb);
+	ck_assert_int_eq(read_beneath(dir, "x.c", 7, &sb), 0);
+	ck_assert_int_eq(read_beneath(dir, "x.c", 6, &sb), -1);
+	ck_assert_int_eq(errno, EFBIG);
+	ck_assert_int_eq(read_beneath(dir, "pipe", 100, &sb), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_int_eq(read_beneath(dir, "l", 100, &sb), -1);
+	ck_assert_int_eq(errno, ELOOP);
+	ck_assert_int_eq(read_beneath(dir, "none", 100, &sb), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	sb_release(&sb);
+	remove_tree(dir);
+	free(fifo);
+	free(lnk);
+}
+END_TEST
+
 Suite *make_folder_suite(void)
 {
 	Suite *s = suite_create("folder");
@@ -197,6 +229,7 @@ Suite *make_folder_suite(void)
 	tcase_add_test(tc, gcda_files_go_back);
 	tcase_add_test(tc, file_names_are_plain);
 	tcase_add_test(tc, open_beneath_follows_no_link);
+	tcase_add_test(tc, read_beneath_reads_regular_files_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
