@@ -148,8 +148,7 @@ static int copy_source(const char *dir, const char *rel, const char *to)
 {
 	struct strbuf data = STRBUF_INIT;
 	/* SOCKGRADE_TEST_WEAKEN=links follows them, for the isolation test only */
-	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
-	char *plain = weaken && strstr(weaken, "links") ? xasprintf("%s/%s", dir, rel) : NULL;
+	char *plain = test_weakened("links") ? xasprintf("%s/%s", dir, rel) : NULL;
 	int rc = plain ? read_file(plain, &data) : read_beneath(dir, rel, (size_t)64 << 20, &data);
 	free(plain);
 	if (rc < 0)
@@ -264,8 +263,7 @@ int coverage_collect(struct sandbox *sb, const char *scratch, const char *dest, 
 		goto out;
 	}
 	/* SOCKGRADE_TEST_WEAKEN=names leaves the names as they are, for the isolation test only */
-	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
-	int keep_names = weaken && strstr(weaken, "names");
+	int keep_names = test_weakened("names");
 	/*
 	 * --config-file: no ~/.lcovrc ($HOME is /tmp, which a program of the
 	 * container mode could write: geninfo_gcov_tool would run its choice)

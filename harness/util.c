@@ -319,9 +319,8 @@ int write_file_atomic(const char *path, const void *data, size_t len, char *err)
 	 * of this name in its folder (for every pid), to a file of the host's.
 	 * SOCKGRADE_TEST_WEAKEN=tmplinks opens it as before, for the isolation test.
 	 */
-	const char *weaken = getenv("SOCKGRADE_TEST_WEAKEN");
 	int fd;
-	if (weaken && strstr(weaken, "tmplinks")) {
+	if (test_weakened("tmplinks")) {
 		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	} else {
 		if (unlink(tmp) < 0 && errno != ENOENT) {
@@ -471,6 +470,20 @@ int open_beneath(const char *dir, const char *rel, int extra)
 	}
 	free(copy);
 	return fd;
+}
+
+int test_weakened(const char *part)
+{
+	const char *w = getenv("SOCKGRADE_TEST_WEAKEN");
+	size_t n = strlen(part);
+	for (const char *p = w; p && *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, part, n))
+			return 1;
+		p += len;
+		p += *p == ',';
+	}
+	return 0;
 }
 
 const char *path_below(const char *path, const char *dir)

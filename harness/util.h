@@ -81,6 +81,12 @@ int mkdir_p(const char *path, mode_t mode);
  * descriptor, or -1 with errno (ELOOP: a link on the way; EXDEV: "..").
  */
 int open_beneath(const char *dir, const char *rel, int extra);
+/*
+ * For the isolation tests only: 1 when SOCKGRADE_TEST_WEAKEN (a comma-separated
+ * list) names part, so that a test can show that its check goes red when the
+ * wall it checks is left out. Never set in a grading run.
+ */
+int test_weakened(const char *part);
 /* The part of path after "dir/" when path is below the folder dir, else NULL. */
 const char *path_below(const char *path, const char *dir);
 /*

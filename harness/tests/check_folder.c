@@ -221,6 +221,22 @@ START_TEST(read_beneath_reads_regular_files_only)
 }
 END_TEST
 
+/* The isolation test's weakenings are whole names: tmplinks is not links. */
+START_TEST(weakened_parts_are_whole_names)
+{
+	setenv("SOCKGRADE_TEST_WEAKEN", "tmplinks,hostpath", 1);
+	ck_assert(test_weakened("tmplinks"));
+	ck_assert(test_weakened("hostpath"));
+	ck_assert(!test_weakened("links"));
+	ck_assert(!test_weakened("host"));
+	setenv("SOCKGRADE_TEST_WEAKEN", "links", 1);
+	ck_assert(test_weakened("links"));
+	ck_assert(!test_weakened("tmplinks"));
+	unsetenv("SOCKGRADE_TEST_WEAKEN");
+	ck_assert(!test_weakened("links"));
+}
+END_TEST
+
 Suite *make_folder_suite(void)
 {
 	Suite *s = suite_create("folder");
@@ -230,6 +246,7 @@ Suite *make_folder_suite(void)
 	tcase_add_test(tc, file_names_are_plain);
 	tcase_add_test(tc, open_beneath_follows_no_link);
 	tcase_add_test(tc, read_beneath_reads_regular_files_only);
+	tcase_add_test(tc, weakened_parts_are_whole_names);
 	suite_add_tcase(s, tc);
 	return s;
 }
