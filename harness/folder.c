@@ -29,14 +29,16 @@ static int copy_file(int from_dir, int to_dir, const char *name, mode_t mode, ch
 {
 	int in = openat(from_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (in < 0) {
-		snprintf(err, ERRLEN, "'%s': %s", name, strerror(errno));
-		return -1;
+		int e = errno;
+		snprintf(err, ERRLEN, "'%s': %s", name, strerror(e));
+		return -e;
 	}
 	int out = openat(to_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
 	if (out < 0) {
-		snprintf(err, ERRLEN, "'%s': cannot copy: %s", name, strerror(errno));
+		int e = errno;
+		snprintf(err, ERRLEN, "'%s': cannot copy: %s", name, strerror(e));
 		close(in);
-		return -1;
+		return -e;
 	}
 	char buf[65536];
 	int rc = 0;
@@ -45,19 +47,19 @@ static int copy_file(int from_dir, int to_dir, const char *name, mode_t mode, ch
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
-			rc = k < 0 ? -1 : 0;
+			rc = k < 0 ? -errno : 0;
 			break;
 		}
 		if (write_all(out, buf, (size_t)k) < 0) {
-			rc = -1;
+			rc = -errno;
 			break;
 		}
 	}
-	if (rc < 0)
-		snprintf(err, ERRLEN, "'%s': cannot copy: %s", name, strerror(errno));
 	/* umask aside, the copy keeps the original's bits (an executable stays one) */
 	if (rc == 0 && fchmod(out, mode & 0777) < 0)
-		rc = -1;
+		rc = -errno;
+	if (rc < 0)
+		snprintf(err, ERRLEN, "'%s': cannot copy: %s", name, strerror(-rc));
 	close(in);
 	close(out);
 	return rc;
@@ -68,9 +70,10 @@ static int copy_tree(int from_dir, int to_dir, int depth, char *err)
 {
 	DIR *d = fdopendir(from_dir);
 	if (!d) {
-		snprintf(err, ERRLEN, "cannot read a folder: %s", strerror(errno));
+		int e = errno;
+		snprintf(err, ERRLEN, "cannot read a folder: %s", strerror(e));
 		close(from_dir);
-		return -1;
+		return -e;
 	}
 	struct dirent *e;
 	int rc = 0;
@@ -86,15 +89,15 @@ static int copy_tree(int from_dir, int to_dir, int depth, char *err)
 			rc = copy_file(dirfd(d), to_dir, n, st.st_mode, err);
 		} else if (S_ISDIR(st.st_mode) && depth < MAX_DEPTH) {
 			if (mkdirat(to_dir, n, st.st_mode & 0777) < 0) {
-				snprintf(err, ERRLEN, "'%s': cannot create: %s", n, strerror(errno));
-				rc = -1;
+				rc = -errno;
+				snprintf(err, ERRLEN, "'%s': cannot create: %s", n, strerror(-rc));
 				break;
 			}
 			int sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			int dst = openat(to_dir, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 || dst < 0) {
-				snprintf(err, ERRLEN, "'%s': %s", n, strerror(errno));
-				rc = -1;
+				rc = -errno;
+				snprintf(err, ERRLEN, "'%s': %s", n, strerror(-rc));
 			} else {
 				rc = copy_tree(sub, dst, depth + 1, err);
 				sub = -1;
@@ -113,19 +116,22 @@ int folder_copy(const char *from, const char *to, char *err)
 {
 	int src = open(from, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (src < 0) {
-		snprintf(err, ERRLEN, "'%s': %s", from, strerror(errno));
-		return -1;
+		int e = errno;
+		snprintf(err, ERRLEN, "'%s': %s", from, strerror(e));
+		return -e;
 	}
 	if (mkdir(to, 0755) < 0) {
-		snprintf(err, ERRLEN, "'%s': cannot create: %s", to, strerror(errno));
+		int e = errno;
+		snprintf(err, ERRLEN, "'%s': cannot create: %s", to, strerror(e));
 		close(src);
-		return -1;
+		return -e;
 	}
 	int dst = open(to, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dst < 0) {
-		snprintf(err, ERRLEN, "'%s': %s", to, strerror(errno));
+		int e = errno;
+		snprintf(err, ERRLEN, "'%s': %s", to, strerror(e));
 		close(src);
-		return -1;
+		return -e;
 	}
 	int rc = copy_tree(src, dst, 0, err);
 	close(dst);
@@ -192,6 +198,17 @@ int folder_take_gcda(const char *copy, const char *scratch, char *err)
 	return rc;
 }
 
+/* A probe that could not start: failed with why (a harness error unless the student's doing). */
+static void not_started(struct probe_result *res, const struct probe *probe, char *why)
+{
+	memset(res, 0, sizeof *res);
+	res->probe = probe;
+	res->runs = res->failed_runs = 1;
+	res->failed_step = -1;
+	res->diff_at = -1;
+	res->why = why;
+}
+
 void folder_probe_execute(const struct probe_env *penv, const struct probe *probe, size_t idx,
 			  int take_gcda, struct probe_result *res)
 {
@@ -200,13 +217,15 @@ void folder_probe_execute(const struct probe_env *penv, const struct probe *prob
 	char *dir = folder_path(penv->workdir, idx);
 
 	remove_tree(dir);
-	if (folder_copy(penv->workdir, dir, err) < 0 || sandbox_prepare_dir(env.sb, dir, err) < 0) {
-		memset(res, 0, sizeof *res);
-		res->probe = probe;
-		res->runs = res->failed_runs = 1;
-		res->failed_step = -1;
-		res->diff_at = -1;
-		res->why = xasprintf("harness error: the probe's own folder: %s", err);
+	int copied = folder_copy(penv->workdir, dir, err);
+	if (copied == -ENOSPC || copied == -EDQUOT) {
+		/* only the submission writes on its work disk beyond its copies: a full one is its own doing */
+		not_started(res, probe, xasprintf("the submission's work disk was full when this probe began, "
+						  "so it got no copy of the programs: its build and what its "
+						  "programs wrote in the probes beside this one filled it (%s)",
+						  err));
+	} else if (copied < 0 || sandbox_prepare_dir(env.sb, dir, err) < 0) {
+		not_started(res, probe, xasprintf("harness error: the probe's own folder: %s", err));
 	} else {
 		env.folder = dir;
 		probe_execute(&env, probe, res);

@@ -21,7 +21,7 @@ char *folder_path(const char *scratch, size_t idx);
  * Copies the folder from into the new folder to: regular files (with their
  * permission bits) and folders, recursively; symbolic links and other kinds
  * are left out, and so are from's own entries named FOLDER_PREFIX*. Nothing is
- * followed. 0, or -1 with err.
+ * followed. 0, or -errno with err (-ENOSPC: the file system of to is full).
  */
 int folder_copy(const char *from, const char *to, char *err);
 
@@ -38,7 +38,8 @@ int folder_take_gcda(const char *copy, const char *scratch, char *err);
  * own (env->folder), removed afterwards; with take_gcda its programs'
  * coverage data goes back into the workdir first (probes one after another:
  * each copy starts with the counts of those before). A copy that cannot be
- * made is a harness error in res.
+ * made is a harness error in res, but for a full disk: only the submission's
+ * programs write more than their copies there, so the probe fails, its why says so.
  */
 void folder_probe_execute(const struct probe_env *env, const struct probe *probe, size_t idx,
 			  int take_gcda, struct probe_result *res);

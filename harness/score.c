@@ -354,6 +354,7 @@ int score_write(const char *path, const struct score_input *in, char *err)
 	jw_bool(&w, in->selfcheck);
 	jw_kv_str(&w, "harness_error", in->harness_error);
 	jw_kv_int(&w, "harness_rss_kb", in->harness_rss_kb);
+	jw_kv_int(&w, "build_wait_ms", in->build_wait_ms);
 	write_build(&w, in);
 	jw_key(&w, "import");
 	import_row_json(&w, in->import);

@@ -25,6 +25,7 @@ struct score_input {
 	const char *harness_error;	/* NULL unless the grader failed on this submission */
 	const struct coverage_info *coverage;	/* NULL when coverage was not asked for */
 	double execution_time;
+	int64_t build_wait_ms;		/* of execution_time, the time spent waiting for a build slot */
 	long harness_rss_kb;		/* peak memory of the grading worker itself */
 	const struct import_row *import;	/* its line of the import manifest, or NULL */
 };

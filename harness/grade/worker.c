@@ -61,10 +61,17 @@ int slot_acquire(const char *dir, const char *prefix, int n)
 	return fd;
 }
 
-/* A build slot: at most JOBS builds at once however many workers wait on their programs. */
-static int build_slot_acquire(const struct lab *L)
+/*
+ * A build slot: at most JOBS builds at once however many workers wait on their
+ * programs. The wait is added to *waited_ms: it is the queue's time, not the
+ * submission's own (a hostile build may hold a slot up to build_within).
+ */
+static int build_slot_acquire(const struct lab *L, int64_t *waited_ms)
 {
-	return slot_acquire(L->workroot, ".slot", L->build_slots);
+	int64_t t0 = now_ms();
+	int fd = slot_acquire(L->workroot, ".slot", L->build_slots);
+	*waited_ms += now_ms() - t0;
+	return fd;
 }
 
 static void build_slot_release(int fd)
@@ -102,7 +109,7 @@ static const struct probe **choose_probes(const struct spec *spec, int visible_o
  * never the grade.
  */
 static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, const char *out_dir,
-			 struct coverage_info *cov, int *have)
+			 struct coverage_info *cov, int *have, int64_t *waited_ms)
 {
 	const struct spec *spec = L->spec;
 	char *scratch = xasprintf("%s/%d-cov", L->workroot, (int)getpid());
@@ -117,7 +124,7 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 		snprintf(cov->why, sizeof cov->why, "no coverage: %s", err);
 		goto out;
 	}
-	int slot = build_slot_acquire(L);
+	int slot = build_slot_acquire(L, waited_ms);
 	int built = build_coverage(sb, spec, src, scratch, &b, err);
 	build_slot_release(slot);
 	if (built < 0) {
@@ -188,7 +195,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	size_t nres = 0;
 	char *scratch = xasprintf("%s/%d", L->workroot, (int)getpid());
 	char *results_path = xasprintf("%s/results.json", out_dir);
-	int64_t t0 = now_ms();
+	int64_t t0 = now_ms(), waited_ms = 0;
 	int rc = -1, built = 0, have_cov = 0;
 	char herr[ERRLEN] = "";
 	char *warning = NULL;
@@ -201,7 +208,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	}
 	if (sandbox_open(&sb, herr) < 0 || sandbox_make_scratch(sb, scratch, herr) < 0)
 		goto write;
-	int slot = build_slot_acquire(L);
+	int slot = build_slot_acquire(L, &waited_ms);
 	int bs = build_submission(sb, spec, src, scratch, &build, herr);
 	build_slot_release(slot);
 	if (bs < 0)
@@ -226,7 +233,7 @@ static int grade_one(struct lab *L, const char *src, const char *student, const 
 	free(bins);
 	free(why);
 	if (L->coverage && !record)
-		run_coverage(L, sb, src, out_dir, &cov, &have_cov);
+		run_coverage(L, sb, src, out_dir, &cov, &have_cov, &waited_ms);
 write:;
 	warning = sandbox_warning_of(sb, results, nres);
 	struct score_input in = {
@@ -237,6 +244,7 @@ write:;
 		.nresults = nres, .harness_error = *herr ? herr : NULL,
 		.coverage = have_cov ? &cov : NULL,
 		.execution_time = (double)(now_ms() - t0) / 1000,
+		.build_wait_ms = waited_ms,
 		.import = record ? NULL : import_manifest_find(&L->manifest, student),
 	};
 	struct rusage ru;

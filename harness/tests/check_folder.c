@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "folder.h"
@@ -79,7 +82,7 @@ START_TEST(copy_leaves_out_links_and_other_copies)
 	ck_assert(!exists(copy, FOLDER_PREFIX "3"));
 	ck_assert(!exists(copy, FOLDER_PREFIX "0"));
 	/* a copy is made once: an existing folder is an error, not a merge */
-	ck_assert_int_eq(folder_copy(dir, copy, err), -1);
+	ck_assert_int_eq(folder_copy(dir, copy, err), -EEXIST);
 
 	remove_tree(dir);
 	free(sub);
@@ -88,6 +91,48 @@ START_TEST(copy_leaves_out_links_and_other_copies)
 	free(copy);
 	free(bin);
 	free(csub);
+}
+END_TEST
+
+/*
+ * A copy onto a full file system says so (-ENOSPC): a probe then fails on the
+ * student's account (its own writes filled its work disk), not the harness's.
+ * The small file system is a tmpfs in a mount namespace of a child's own.
+ */
+START_TEST(copy_onto_a_full_disk_says_enospc)
+{
+	char src[] = "/tmp/check_folder.XXXXXX", disk[] = "/tmp/check_folder_disk.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(src));
+	ck_assert_ptr_nonnull(mkdtemp(disk));
+	char *big = xasprintf("%s/server", src);
+	int fd = open(big, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ck_assert_int_ge(fd, 0);
+	static char block[64 << 10];
+	memset(block, 'x', sizeof block);
+	for (int i = 0; i < 8; i++)
+		ck_assert_int_eq(write_all(fd, block, sizeof block), 0);
+	close(fd);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (unshare(geteuid() == 0 ? CLONE_NEWNS : CLONE_NEWUSER | CLONE_NEWNS) < 0 ||
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+		    mount("tmpfs", disk, "tmpfs", 0, "size=128k") < 0)
+			_exit(10);
+		char err[ERRLEN] = "";
+		char *to = xasprintf("%s/copy", disk);
+		int rc = folder_copy(src, to, err);
+		_exit(rc == -ENOSPC && strstr(err, "No space left") ? 0 : rc == 0 ? 11 : 12);
+	}
+	int st;
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st), "the child died");
+	ck_assert_msg(WEXITSTATUS(st) != 10, "no tmpfs of the test's own: %s", "unshare or mount failed");
+	ck_assert_msg(WEXITSTATUS(st) == 0, "a copy onto a full disk gave %s",
+		      WEXITSTATUS(st) == 11 ? "success" : "another error than -ENOSPC");
+	remove_tree(src);
+	rmdir(disk);
+	free(big);
 }
 END_TEST
 
@@ -242,6 +287,7 @@ Suite *make_folder_suite(void)
 	Suite *s = suite_create("folder");
 	TCase *tc = tcase_create("folder");
 	tcase_add_test(tc, copy_leaves_out_links_and_other_copies);
+	tcase_add_test(tc, copy_onto_a_full_disk_says_enospc);
 	tcase_add_test(tc, gcda_files_go_back);
 	tcase_add_test(tc, file_names_are_plain);
 	tcase_add_test(tc, open_beneath_follows_no_link);

@@ -6,8 +6,9 @@
 # (one attack each; see the comment atop each), each beside a copy of
 # submissions/hello/correct, in ONE run with --jobs 2, and checks:
 #   (a) time: the run's wall time and each submission's grading time
-#       (results.json execution_time) stay under bounds derived from the
-#       spec's limits (printed at the start);
+#       (results.json execution_time, less build_wait_ms, its time queued for
+#       a build slot) stay under bounds derived from the spec's limits
+#       (printed at the start);
 #   (b) no process of a box is left: the grader runs under a child subreaper
 #       of ours, so every orphan of its tree comes back to us; that tree must
 #       be empty once the grader exits, and no process may have a box uid the
@@ -366,8 +367,12 @@ def claim(kind, labdir, name, *extra):
     if kind == "full_marks":
         return int(r["score"] == x["max_score"]), "%g/%g" % (r["score"], x["max_score"])
     if kind == "time":
-        bound = float(extra[0])
-        return int(r["execution_time"] <= bound), "graded in %.1f s (bound %.1f s)" % (r["execution_time"], bound)
+        # its own time: what it spent queued for a build slot (behind other submissions' builds,
+        # a hostile one may hold a slot up to build_within) is the run's time, bounded by the run
+        bound, wait = float(extra[0]), x["build_wait_ms"] / 1000
+        own = r["execution_time"] - wait
+        return int(own <= bound), "graded in %.1f s, %.1f s of it queued for a build slot (bound %.1f s on the rest)" % (
+            r["execution_time"], wait, bound)
     if kind == "build_memory":
         progs = (x.get("build") or {}).get("programs") or []
         why = [p.get("why") or "" for p in progs if p["name"] == "hello_server"]
@@ -403,6 +408,10 @@ def claim(kind, labdir, name, *extra):
                          if ok else "; ".join(sorted(set(esc)))[:300])
     if kind == "memory":
         # ML needs the memory cgroup: tell "not applied" from "applied, but the limit did not hold"
+        if not verdicts:
+            # 2, neither held nor broken: a weakened run must not count a hog that never ran
+            return 2, "memory_hog's server never ran (%s)" % "; ".join(
+                p.get("why") or "" for p in x["probes"] if p.get("why"))[:300]
         n = verdicts.count("ML")
         held = [p.get("memory_limit") for p in procs_of(r)]
         notes = sorted({p["memory_note"] for p in procs_of(r) if p.get("memory_note")})
@@ -412,6 +421,9 @@ def claim(kind, labdir, name, *extra):
         if any(h != "cgroup" for h in held):
             return 0, "the memory cgroup was not applied (held by: %s; %s) (%s)" % (
                 ", ".join(str(h) for h in held), "; ".join(notes) or "no reason recorded", runs)
+        if all(v == "TO" for v in verdicts):
+            return 0, ("the memory cgroup was applied, but every run was stopped at its deadline (TO) first: "
+                       "too slow to reach the limit, or the limit did not hold (%s)" % runs)
         return 0, "the memory cgroup was applied, but the limit did not hold: ML on 0 of %d runs (%s), max RSS %s kB" % (
             len(verdicts), runs, " ".join(str(p["max_rss_kb"]) for p in procs_of(r)))
     if kind == "verdict":
@@ -689,12 +701,13 @@ echo "time bounds from specs/hello.yaml (ready_within ${B_R}s, within ${B_W}s, b
 echo "  serves (or is not built): $B_runs x 2 + $B_builds x 5 + 10 + $B_runs x 0.5 = $B_serves s"
 echo "  never listens:  ready_within ${B_R} per server start, within ${B_W} for the start without a port," \
 	"2 per client probe, + the same builds, tools and stops = $B_stuck s"
-echo "  evil Makefile:  serves + build_within ${B_B} for each of its 2 builds = $B_evil s"
+echo "  evil Makefile, evil_include:  serves + build_within ${B_B} for each of its 2 builds = $B_evil s"
 echo "  a run: the reference (serves) + sum of its submissions' bounds / 2 jobs + the largest bound"
 bound_of() {
 	case "$1" in
-	*-correct | coverage_names | daemon | evil_include | host_paths | keyring | killer | linked_source | symlinks | tmp_links | userns) echo "$B_serves" ;;
-	evil_makefile) echo "$B_evil" ;;
+	*-correct | coverage_names | daemon | host_paths | keyring | killer | linked_source | symlinks | tmp_links | userns) echo "$B_serves" ;;
+	# its builds grow until the memory limit stops them, each within build_within
+	evil_include | evil_makefile) echo "$B_evil" ;;
 	*) echo "$B_stuck" ;; # never ready, or hostile work before listening (capped by ready_within)
 	esac
 }
