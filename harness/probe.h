@@ -112,9 +112,11 @@ struct probe_env {
 	int is_reference;		/* 1: record "from: reference" observations into ref */
 	struct ref_data *ref;
 	const char *slots;		/* the run's folder of probe slot locks (grade/runner.c), or NULL */
+	int once;			/* 1: one run of each probe, whatever its repeat: (the coverage
+					 * pass, whose results are thrown away) */
 };
 
-/* Runs one probe (all its repetitions); fills res. Never fails: a harness
+/* Runs one probe (all its repetitions, unless env->once); fills res. Never fails: a harness
  * problem during a probe is reported in res->why as "harness error: ...". */
 void probe_execute(const struct probe_env *env, const struct probe *probe,
 		   struct probe_result *res);

@@ -103,9 +103,9 @@ static const struct probe **choose_probes(const struct spec *spec, int visible_o
 }
 
 /*
- * The coverage build: the visible probes run again on binaries built with
- * --coverage (their results are thrown away: scores come from the plain
- * build), then lcov makes the page. A failure here costs the coverage page,
+ * The coverage build: the visible probes run again, once each, on binaries
+ * built with --coverage (their results are thrown away: scores come from the
+ * plain build), then lcov makes the page. A failure here costs the coverage page,
  * never the grade.
  */
 static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, const char *out_dir,
@@ -139,6 +139,8 @@ static void run_coverage(struct lab *L, struct sandbox *sb, const char *src, con
 	struct probe_env env = {
 		.spec = spec, .sb = sb, .workdir = scratch, .bins = bins, .build_why = why,
 		.seed = L->seed, .ref = &L->ref,
+		/* a repeated probe's other runs would only walk the same lines again */
+		.once = 1,
 	};
 	size_t nvis;
 	const struct probe **visible = choose_probes(spec, 1, &nvis);

@@ -512,8 +512,8 @@ void probe_execute(const struct probe_env *env, const struct probe *probe,
 		   struct probe_result *res)
 {
 	memset(res, 0, sizeof *res);
-	int failed = 0;
-	for (int run = 0; run < probe->repeat; run++) {
+	int failed = 0, runs = env->once ? 1 : probe->repeat;
+	for (int run = 0; run < runs; run++) {
 		struct probe_result one;
 		memset(&one, 0, sizeof one);
 		one.probe = probe;
@@ -529,13 +529,13 @@ void probe_execute(const struct probe_env *env, const struct probe *probe,
 		}
 	}
 	res->probe = probe;
-	res->runs = probe->repeat;
+	res->runs = runs;
 	res->failed_runs = failed;
 	trim_shown(res);
 	res->passed = failed == 0;
 	res->score = res->passed ? probe->points : 0;
-	if (failed && probe->repeat > 1 && res->why) {
-		char *why = xasprintf("%s (failed %d of %d runs)", res->why, failed, probe->repeat);
+	if (failed && runs > 1 && res->why) {
+		char *why = xasprintf("%s (failed %d of %d runs)", res->why, failed, runs);
 		free(res->why);
 		res->why = why;
 	}

@@ -840,6 +840,17 @@ START_TEST(repeat_counts_failed_runs)
 	ck_assert_int_eq(res.failed_runs, 0);
 	ck_assert_int_eq(res.score, 3);
 	probe_result_release(&res);
+
+	/* the coverage pass runs each probe once: the count goes from 7 to 8, a failed run is bare */
+	f.env.once = 1;
+	fx_run(&f, "flaky", &res);
+	ck_assert_int_eq(res.runs, 1);
+	ck_failed(res, 2, "received bytes differ from the expected at byte 0");
+	probe_result_release(&res);
+	count = (struct strbuf)STRBUF_INIT;
+	ck_assert_int_eq(read_file(path, &count), 0);
+	ck_assert_str_eq(count.buf, "8");
+	sb_release(&count);
 	fx_end(&f);
 }
 END_TEST
