@@ -17,11 +17,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -31,33 +33,85 @@
 /*
  * A slot: one of n lock files dir/<prefix>-K, held with flock, so that at
  * most n holders run at once. The kernel frees a slot when its holder dies.
+ * A waiter takes whichever slot is freed first: it keeps the n files open
+ * (so that its own tries make no events) and, when none is free, waits for
+ * a file of dir to be closed (inotify), the way a holder lets its slot go.
+ * The kernel sends that event a moment before it drops a dead holder's
+ * lock, so a wait ends after SLOT_RECHECK_MS at the latest and looks again.
  * Returns the descriptor that holds it, or -1 (then the work just runs).
  */
+#define SLOT_RECHECK_MS 200
+
+static int slot_take(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		int r;
+		do
+			r = flock(fds[i], LOCK_EX | LOCK_NB);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int slot_open(const char *dir, const char *prefix, int i)
+{
+	char *path = xasprintf("%s/%s-%d", dir, prefix, i);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	return fd;
+}
+
 int slot_acquire(const char *dir, const char *prefix, int n)
 {
-	int fd = -1;
-	for (int pass = 0; pass < 2 && fd < 0; pass++) {
-		for (int i = 0; i < n; i++) {
-			/* the first pass takes a free slot; the second waits on one */
-			int k = pass ? (int)(getpid() % n) : i;
-			char *path = xasprintf("%s/%s-%d", dir, prefix, k);
-			int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-			free(path);
-			if (f < 0)
-				continue;
-			int r;
-			do
-				r = flock(f, pass ? LOCK_EX : LOCK_EX | LOCK_NB);
-			while (r < 0 && errno == EINTR);
-			if (r == 0) {
-				fd = f;
+	/* the usual case: a slot is free, found by opening one file after another */
+	for (int i = 0; i < n; i++) {
+		int fd = slot_open(dir, prefix, i);
+		if (fd >= 0 && slot_take(&fd, 1) == 0)
+			return fd;
+		if (fd >= 0)
+			close(fd);
+	}
+	int *fds = xcalloc((size_t)n, sizeof *fds);
+	int opened = 0, got = -1, in = -1;
+	for (int i = 0; i < n; i++)
+		opened += (fds[i] = slot_open(dir, prefix, i)) >= 0;
+	while (opened && (got = slot_take(fds, n)) < 0) {
+		if (in < 0) {
+			in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+			if (in < 0 || inotify_add_watch(in, dir, IN_CLOSE_WRITE) < 0)
 				break;
-			}
-			close(f);
-			if (pass)
-				break;
+			continue;	/* a slot freed before the watch began is seen by this look */
+		}
+		struct pollfd pfd = { .fd = in, .events = POLLIN };
+		if (poll(&pfd, 1, SLOT_RECHECK_MS) > 0) {
+			char buf[4096];
+			while (read(in, buf, sizeof buf) > 0)
+				;
 		}
 	}
+	if (got < 0 && opened) {
+		/* no inotify: wait on one slot, as before */
+		int k = (int)(getpid() % n);
+		while (fds[k] < 0)
+			k = (k + 1) % n;
+		int r;
+		do
+			r = flock(fds[k], LOCK_EX);
+		while (r < 0 && errno == EINTR);
+		if (r == 0)
+			got = k;
+	}
+	int fd = got >= 0 ? fds[got] : -1;
+	for (int i = 0; i < n; i++)
+		if (i != got && fds[i] >= 0)
+			close(fds[i]);
+	if (in >= 0)
+		close(in);
+	free(fds);
 	return fd;
 }
 
@@ -76,8 +130,11 @@ static int build_slot_acquire(const struct lab *L, int64_t *waited_ms)
 
 static void build_slot_release(int fd)
 {
-	if (fd >= 0)
+	/* unlocked before the close, whose event wakes the waiters */
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
 		close(fd);
+	}
 }
 
 /* What the probes need of a build: per program its binary (or NULL) and why there is none. */

@@ -23,6 +23,7 @@ int main(void)
 	srunner_add_suite(sr, make_import_suite());
 	srunner_add_suite(sr, make_cgroup_suite());
 	srunner_add_suite(sr, make_folder_suite());
+	srunner_add_suite(sr, make_slots_suite());
 	srunner_add_suite(sr, make_inet_suite());
 	srunner_add_suite(sr, make_spec_check_suite());
 	srunner_run_all(sr, CK_NORMAL);

@@ -21,6 +21,7 @@ Suite *make_diag_suite(void);
 Suite *make_import_suite(void);
 Suite *make_cgroup_suite(void);
 Suite *make_folder_suite(void);
+Suite *make_slots_suite(void);
 Suite *make_inet_suite(void);
 Suite *make_spec_check_suite(void);
 
